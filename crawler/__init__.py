@@ -1,0 +1,1 @@
+"""caiji: a Scrapy project that crawls Chinese portals into clean article records."""

@@ -1,0 +1,70 @@
+"""``scrapy extract FILE [--url URL] [--site NAME]``: one saved page → one record on stdout."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime
+
+from scrapy.commands import ScrapyCommand
+from scrapy.exceptions import UsageError
+
+from crawler.extract import PageExtractor, file_url
+from crawler.rules import NoArticle, all_rules
+from pipelines import RejectItem
+
+
+class Command(ScrapyCommand):
+    """Extract one saved HTML page with no network and print its record as one JSON line."""
+
+    requires_project = True
+    default_settings = {"LOG_ENABLED": False}
+
+    def syntax(self) -> str:
+        return "FILE [--url URL] [--site NAME]"
+
+    def short_desc(self) -> str:
+        return "Extract one saved HTML page and print its record (one JSON line)"
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        super().add_options(parser)
+        parser.add_argument("--url", help="the page's address (relative links, choosing site rules); default file://")
+        parser.add_argument("--site", help="force these site rules (default: by URL, else generic)")
+        parser.add_argument("--fetched-at", help="ISO time to resolve relative times against (default: now)")
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if len(args) != 1:
+            raise UsageError("give exactly one FILE")
+        if opts.site and opts.site not in all_rules():
+            raise UsageError(f"no site rules named {opts.site!r}; known: {', '.join(sorted(all_rules()))}", print_help=False)
+        fetched_at = None
+        if opts.fetched_at:
+            try:
+                fetched_at = datetime.fromisoformat(opts.fetched_at.replace("Z", "+00:00"))
+            except ValueError:
+                raise UsageError(f"--fetched-at must be an ISO time, not {opts.fetched_at!r}", print_help=False) from None
+        path = args[0]
+        try:
+            with open(path, "rb") as f:
+                body = f.read()
+        except OSError as exc:
+            self._fail(f"cannot read {path}: {exc.strerror}")
+            return
+        assert self.settings is not None
+        target = (self.settings.get("CAIJI_SCRIPT_TARGET") or "none").strip().lower()
+        try:
+            record = PageExtractor(target).extract(body, opts.url or file_url(path), opts.site, fetched_at)
+        except NoArticle as exc:
+            self._fail(f"no article in {path}: {exc.reason}")
+            return
+        except RejectItem as exc:
+            self._fail(f"rejected {path}: {exc.reason}")
+            return
+        except ValueError as exc:
+            raise UsageError(str(exc), print_help=False) from None
+        sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+    def _fail(self, reason: str) -> None:
+        sys.stderr.write(reason.replace("\n", " ") + "\n")
+        self.exitcode = 1

@@ -1,0 +1,37 @@
+"""Checking caiji's settings before a run, so a bad value is a usage error (exit 2), not a crash."""
+
+from __future__ import annotations
+
+from scrapy.exceptions import UsageError
+from scrapy.settings import BaseSettings
+
+from crawler.run import safe_name
+from pipelines.script import CONFIGS
+
+
+def check_settings(settings: BaseSettings) -> None:
+    """Raise UsageError naming the first CAIJI_* setting with a value caiji cannot use."""
+    target = (settings.get("CAIJI_SCRIPT_TARGET") or "none").strip().lower()
+    if target not in CONFIGS:
+        raise UsageError(f"CAIJI_SCRIPT_TARGET must be one of {', '.join(CONFIGS)}, not {target!r}", print_help=False)
+    compress = (settings.get("CAIJI_COMPRESS") or "").strip().lower()
+    if compress not in ("", "none", "gzip"):
+        raise UsageError(f"CAIJI_COMPRESS must be gzip or unset, not {compress!r}", print_help=False)
+    for name in ("CAIJI_FILE_RECORDS", "CAIJI_REFRESH_DAYS"):
+        try:
+            value = settings.getfloat(name)
+        except ValueError:
+            raise UsageError(f"{name} must be a number, not {settings.get(name)!r}", print_help=False) from None
+        if value < 0 or (name == "CAIJI_FILE_RECORDS" and value < 1):
+            raise UsageError(f"{name} must be positive, not {settings.get(name)!r}", print_help=False)
+    incremental = settings.get("CAIJI_INCREMENTAL")
+    if incremental not in (None, "") and str(incremental).strip().lower() not in ("0", "1", "true", "false", "yes", "no"):
+        raise UsageError(f"CAIJI_INCREMENTAL must be 0 or 1, not {incremental!r}", print_help=False)
+    worker = settings.get("CAIJI_WORKER_ID")
+    if worker:
+        try:
+            safe_name(worker, "CAIJI_WORKER_ID")
+        except ValueError as exc:
+            raise UsageError(str(exc), print_help=False) from None
+    if not (settings.get("CAIJI_DATA_DIR") or "").strip():
+        raise UsageError("CAIJI_DATA_DIR must name a folder", print_help=False)

@@ -1,0 +1,93 @@
+"""Choosing the charset of an HTML page whose declaration may lie.
+
+Real Chinese pages declare gb2312 and use GBK or GB18030 characters, declare gb2312 and are UTF-8,
+or declare nothing and are GBK (where w3lib falls back to cp1252 mojibake). The rule here: a BOM
+wins; bytes that decode as UTF-8 are UTF-8 (GBK text practically never does); otherwise the
+declaration, widened to its superset, if the bytes decode under it; otherwise charset-normalizer.
+"""
+
+from __future__ import annotations
+
+import codecs
+
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, resolve_encoding
+
+# Legacy Chinese charsets are read as the superset every browser uses for them.
+_SUPERSETS = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "cp936": "gb18030",
+    "hz": "gb18030",
+    "big5": "big5hkscs",
+    "cp950": "big5hkscs",
+    "ascii": "utf-8",
+    "latin-1": "utf-8",
+    "iso8859-1": "utf-8",
+    "cp1252": "utf-8",
+}
+_BOMS = [
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+]
+# How much of the body charset-normalizer looks at: enough text to be sure, bounded cost.
+_SNIFF_BYTES = 64 * 1024
+
+
+def superset(encoding: str | None) -> str | None:
+    """The Python codec to decode a declared charset with (gb2312 → gb18030, big5 → big5hkscs)."""
+    if not encoding:
+        return None
+    name = resolve_encoding(encoding)
+    if name is None:
+        return None
+    return _SUPERSETS.get(name, name)
+
+
+def declared_encoding(body: bytes, content_type: str | None = None) -> str | None:
+    """The charset the HTTP header or, failing that, the page's ``<meta>`` declares."""
+    return http_content_type_encoding(content_type) or html_body_declared_encoding(body)
+
+
+def _decodes(body: bytes, encoding: str) -> bool:
+    try:
+        body.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return False
+    return True
+
+
+def detect_encoding(body: bytes, content_type: str | None = None) -> str:
+    """The codec that decodes ``body`` as its author meant it."""
+    for bom, encoding in _BOMS:
+        if body.startswith(bom):
+            return encoding
+    if _decodes(body, "utf-8"):
+        return "utf-8"
+    declared = superset(declared_encoding(body, content_type))
+    if declared and declared != "utf-8" and _decodes(body, declared):
+        return declared
+    guessed = _guess(body)
+    if guessed:
+        return guessed
+    # Nothing decodes cleanly: keep the declaration (or GB18030, the likeliest for a Chinese page)
+    # and let the decoder replace the few bad bytes rather than lose the page.
+    return declared or "gb18030"
+
+
+def _guess(body: bytes) -> str | None:
+    from charset_normalizer import from_bytes
+
+    sample = body[:_SNIFF_BYTES]
+    best = from_bytes(sample, cp_isolation=["utf_8", "gb18030", "big5hkscs", "utf_16", "cp1252"]).best()
+    if best is None:
+        return None
+    return superset(best.encoding) or best.encoding
+
+
+def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]:
+    """``(text, encoding)`` for a page's bytes; undecodable bytes become U+FFFD, never an error."""
+    encoding = detect_encoding(body, content_type)
+    return body.decode(encoding, errors="replace"), encoding

@@ -1,0 +1,36 @@
+"""Extracting one saved page with no network: the path behind ``scrapy extract`` and fixture tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from scrapy.http import HtmlResponse
+
+from crawler.decoding import detect_encoding
+from crawler.items import ordered_record
+from crawler.rules import Rules, get_rules, rules_for_url
+from pipelines.cleaning import CleaningPipeline
+from pipelines.script import ScriptPipeline
+from pipelines.validation import ValidationPipeline
+
+
+class PageExtractor:
+    """Turns saved HTML bytes into a finished record: site rules, then the record pipelines."""
+
+    def __init__(self, script_target: str = "hans") -> None:
+        self.pipelines = [CleaningPipeline(), ScriptPipeline(script_target), ValidationPipeline()]
+
+    def extract(self, body: bytes, url: str, site: str | None = None, fetched_at: datetime | None = None) -> dict:
+        """The record of the page; raises NoArticle or RejectItem with a one-line reason."""
+        rules: Rules = get_rules(site) if site else rules_for_url(url)
+        response = HtmlResponse(url=url, body=body, encoding=detect_encoding(body))
+        item = rules.extract(response, fetched_at or datetime.now(UTC))
+        for pipeline in self.pipelines:
+            item = pipeline.process_item(item)
+        return ordered_record(item)
+
+
+def file_url(path: str | Path) -> str:
+    """The ``file://`` address of a local file."""
+    return Path(path).resolve().as_uri()

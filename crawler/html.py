@@ -1,0 +1,154 @@
+"""Reading text and images out of an lxml element tree, keeping paragraph boundaries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from urllib.parse import urljoin
+
+from lxml import etree
+
+from crawler.text import clean_text
+
+BLOCK_TAGS = frozenset(
+    [
+        "p",
+        "div",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "li",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "tr",
+        "td",
+        "th",
+        "table",
+        "tbody",
+        "thead",
+        "blockquote",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "aside",
+        "nav",
+        "figure",
+        "figcaption",
+        "pre",
+        "address",
+        "center",
+        "main",
+        "hr",
+        "form",
+        "fieldset",
+        "details",
+        "summary",
+    ]
+)
+# Never text of an article: code, forms, embedded players and vector art.
+SKIP_TAGS = frozenset(
+    [
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "iframe",
+        "object",
+        "embed",
+        "button",
+        "select",
+        "option",
+        "textarea",
+        "input",
+        "svg",
+        "canvas",
+        "video",
+        "audio",
+        "map",
+        "head",
+    ]
+)
+
+Skip = Callable[[etree._Element], bool]
+
+
+def _tag(el: etree._Element) -> str:
+    tag = el.tag
+    return tag.lower() if isinstance(tag, str) else ""
+
+
+def lines(root: etree._Element, skip: Skip | None = None) -> list[str]:
+    """The text of ``root`` as cleaned lines, split at block elements and ``<br>``.
+
+    Iterative rather than recursive: pathological pages nest tens of thousands of elements.
+    """
+    out: list[str] = []
+    buf: list[str] = []
+
+    def newline() -> None:
+        if buf:
+            text = clean_text("".join(buf))
+            if text:
+                out.append(text)
+            buf.clear()
+
+    # Stack entries: (element, True) to enter it, (element, False) to leave it and emit its tail.
+    stack: list[tuple[etree._Element, bool]] = [(root, True)]
+    while stack:
+        el, entering = stack.pop()
+        tag = _tag(el)
+        if not entering:
+            if tag in BLOCK_TAGS:
+                newline()
+            if el is not root and el.tail:
+                buf.append(el.tail)
+            continue
+        if not tag or tag in SKIP_TAGS or (skip is not None and skip(el)):
+            if el is not root and el.tail:
+                buf.append(el.tail)
+            continue
+        if tag == "br" or tag in BLOCK_TAGS:
+            newline()
+        if el.text:
+            buf.append(el.text)
+        stack.append((el, False))
+        stack.extend((child, True) for child in reversed(el))
+    newline()
+    return out
+
+
+def text_of(el: etree._Element, skip: Skip | None = None) -> str:
+    """All text of ``el`` on one line, cleaned."""
+    return clean_text(" ".join(lines(el, skip)))
+
+
+def iter_images(root: etree._Element, skip: Skip | None = None) -> Iterator[etree._Element]:
+    """The ``<img>`` elements under ``root`` in page order, leaving out skipped subtrees."""
+    for img in root.iter("img"):
+        if skip is None or not any(skip(a) for a in _ancestors(img, root)):
+            yield img
+
+
+def _ancestors(el: etree._Element, stop: etree._Element) -> Iterator[etree._Element]:
+    while el is not None and el is not stop:
+        yield el
+        el = el.getparent()
+
+
+# Lazy-loading portals keep the real address in one of these.
+_SRC_ATTRS = ("data-src", "data-original", "data-actualsrc", "data-lazy-src", "data-url", "src")
+
+
+def image_url(img: etree._Element, base_url: str) -> str | None:
+    """The absolute address of an image, preferring lazy-load attributes; None for inline data."""
+    for attr in _SRC_ATTRS:
+        src = (img.get(attr) or "").strip()
+        if src and not src.startswith(("data:", "javascript:", "about:")):
+            return urljoin(base_url, src)
+    return None

@@ -1,0 +1,77 @@
+"""The article ItemLoader and its processors: plain functions, each tested on its own."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from itemloaders.processors import Identity, Join, MapCompose, TakeFirst
+from scrapy.loader import ItemLoader
+
+from crawler.dates import isoformat, parse_time, zone
+from crawler.items import ArticleItem
+from crawler.text import clean_optional, clean_text
+
+# Separators portals put between a headline and the site name in <title>.
+_SUFFIX_SEPARATORS = re.compile(r"\s*(?:\s[-–—|]\s|_|\||｜|—|–|::)\s*")
+# A label in front of a byline or source line: 作者:, 来源：, 責任編輯:, By …
+_LABEL = re.compile(
+    r"^\s*(?:作者|作\s*者|来源|來源|来自|來自|出处|出處|稿源|文|撰文|编辑|編輯|责任编辑|責任編輯|责编|責編|by)\s*[:：丨|/]\s*",
+    re.I,
+)
+
+
+def strip_site_suffix(title: str, loader_context: dict | None = None) -> str:
+    """Remove the site-name suffix from a headline (`` - 每日頭條``, ``_新浪网``, ``| 网易``)."""
+    title = clean_text(title)
+    for suffix in (loader_context or {}).get("title_suffixes", ()):
+        if title.endswith(suffix) and len(title) > len(suffix):
+            return title[: -len(suffix)].strip()
+    return title
+
+
+def strip_generic_suffix(title: str) -> str:
+    """Drop trailing ``<sep> site name`` segments when what remains still reads as a headline."""
+    parts = _SUFFIX_SEPARATORS.split(title)
+    if len(parts) < 2:
+        return title
+    # The headline is the longest segment; site names and channel names are the short ones.
+    head = max(parts, key=len)
+    return head if len(head) >= 4 else title
+
+
+def strip_label(value: str) -> str:
+    """Remove a leading ``作者:``/``来源:``-style label from a byline or source line."""
+    return _LABEL.sub("", clean_text(value), count=1).strip()
+
+
+def to_timestamp(raw: str, loader_context: dict | None = None) -> str | None:
+    """Read a time as the page shows it into ISO 8601 in the site's timezone."""
+    context = loader_context or {}
+    tz = zone(context.get("timezone", "Asia/Shanghai"))
+    moment = parse_time(raw, tz, context.get("fetched_at"))
+    return isoformat(moment.astimezone(tz)) if moment else None
+
+
+def utc_now() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class ArticleLoader(ItemLoader):
+    """Fills an :class:`ArticleItem`; text fields are cleaned, lists stay lists."""
+
+    default_item_class = ArticleItem
+    default_input_processor = MapCompose(clean_optional)
+    default_output_processor = TakeFirst()
+
+    title_in = MapCompose(strip_site_suffix, clean_optional)
+    timestamp_in = MapCompose(to_timestamp)
+    author_in = MapCompose(strip_label, clean_optional)
+    source_in = MapCompose(strip_label, clean_optional)
+    breadcrumbs_out = Identity()
+    body_out = Join("\n")
+    images_in = Identity()
+    images_out = Identity()
+    related_links_in = Identity()
+    related_links_out = Identity()

@@ -1,0 +1,254 @@
+"""Extraction rules: what a page contains, independent of how it was reached.
+
+:class:`Rules` extracts every SPEC field with the generic heuristics of :mod:`crawler.rules.generic`.
+A site module subclasses it and sets only the selectors where it knows better; a selector left at
+``None`` falls back to the heuristic.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+from urllib.parse import urljoin, urlsplit
+
+from lxml import etree
+from parsel import Selector
+from scrapy.http import TextResponse
+
+from crawler.dates import parse_date, utc_isoformat
+from crawler.html import image_url, iter_images, lines, text_of
+from crawler.items import ArticleItem
+from crawler.loaders import ArticleLoader, strip_generic_suffix
+from crawler.rules import generic
+from crawler.text import clean_optional, clean_text
+
+
+class NoArticle(Exception):
+    """The page holds no article; ``reason`` says why in one line."""
+
+    def __init__(self, reason: str, item: ArticleItem | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.item = item
+
+
+class Rules:
+    """Generic rules for any portal; site modules subclass and override selectors."""
+
+    name: ClassVar[str] = "generic"
+    #: Hosts (and their subdomains) whose pages these rules read.
+    hosts: ClassVar[tuple[str, ...]] = ()
+    #: The timezone times on the site are printed in.
+    timezone: ClassVar[str] = "Asia/Shanghai"
+    #: Exact site-name suffixes of ``<title>``/headlines, tried before the generic rule.
+    title_suffixes: ClassVar[tuple[str, ...]] = ()
+
+    # CSS selectors; None means "use the generic heuristic".
+    title_css: ClassVar[str | None] = None
+    time_css: ClassVar[str | None] = None
+    author_css: ClassVar[str | None] = None
+    source_css: ClassVar[str | None] = None
+    breadcrumbs_css: ClassVar[str | None] = None
+    body_css: ClassVar[str | None] = None
+    #: Inside the body: what is not article text (captions, ads, share bars).
+    body_exclude_css: ClassVar[str] = "figcaption, .ad-slot, [class*=share]"
+    #: Inside the body: blocks whose images are not the article's.
+    image_exclude_css: ClassVar[str] = ".ad-slot, [class*=share]"
+    #: Caption of an image, relative to the image's enclosing ``<figure>``.
+    caption_css: ClassVar[str] = "figcaption"
+    related_item_css: ClassVar[str | None] = None
+    related_link_css: ClassVar[str] = "a"
+    related_summary_css: ClassVar[str | None] = None
+    related_date_css: ClassVar[str | None] = None
+    next_page_css: ClassVar[str | None] = None
+
+    loader_class: ClassVar[type[ArticleLoader]] = ArticleLoader
+
+    @classmethod
+    def matches(cls, url: str) -> bool:
+        """True when ``url`` is on one of this site's hosts."""
+        host = (urlsplit(url).hostname or "").lower()
+        return any(host == h or host.endswith("." + h) for h in cls.hosts)
+
+    # --- the whole page -------------------------------------------------------------------
+
+    def extract(self, response: TextResponse, fetched_at: datetime) -> ArticleItem:
+        """The article on ``response``; raises :class:`NoArticle` when there is none."""
+        page = Page(response, self)
+        loader = self.loader_class(
+            item=ArticleItem(),
+            selector=response.selector,
+            timezone=self.timezone,
+            fetched_at=fetched_at,
+            title_suffixes=self.title_suffixes,
+        )
+        loader.add_value("url", response.url)
+        loader.add_value("canonical_url", self.canonical_url(page))
+        loader.add_value("site", self.name)
+        loader.add_value("title", self.title(page))
+        raw = self.timestamp_raw(page)
+        loader.add_value("timestamp", raw)
+        loader.add_value("timestamp_raw", raw)
+        author, source = self.author(page), self.source(page)
+        loader.add_value("author", author)
+        loader.add_value("source", source)
+        loader.add_value("breadcrumbs", self.breadcrumbs(page))
+        loader.add_value("body", self.body(page))
+        loader.add_value("images", self.images(page))
+        loader.add_value("related_links", self.related_links(page))
+        loader.add_value("crawled_at", utc_isoformat(fetched_at))
+        item = loader.load_item()
+        item.setdefault("breadcrumbs", [])
+        item.setdefault("images", [])
+        item.setdefault("related_links", [])
+        if not item.get("title"):
+            raise NoArticle("no title found", item)
+        if not item.get("body"):
+            raise NoArticle("no article text found", item)
+        return item
+
+    def merge(self, first: ArticleItem, part: ArticleItem) -> ArticleItem:
+        """Append a continuation page (下一页) to the article's first page."""
+        if part.get("body"):
+            first["body"] = "\n".join(filter(None, [first.get("body"), part["body"]]))
+        seen = {image["url"] for image in first.get("images", [])}
+        first["images"] = first.get("images", []) + [i for i in part.get("images", []) if i["url"] not in seen]
+        if not first.get("related_links"):
+            first["related_links"] = part.get("related_links", [])
+        return first
+
+    def next_page(self, response: TextResponse) -> str | None:
+        """The address of the article's next page, if it is split over several."""
+        href = response.css(self.next_page_css).get() if self.next_page_css else generic.next_page_href(response.selector)
+        return response.urljoin(href) if href else None
+
+    # --- fields ---------------------------------------------------------------------------
+
+    def canonical_url(self, page: Page) -> str | None:
+        sel = page.sel
+        href = sel.xpath("//link[@rel='canonical']/@href").get() or sel.xpath("//meta[@property='og:url']/@content").get()
+        href = (href or "").strip()
+        if not href or href.startswith(("javascript:", "data:", "#")):
+            return None
+        return urljoin(page.url, href)
+
+    def title(self, page: Page) -> str | None:
+        if self.title_css:
+            found = text_of_first(page.sel, self.title_css)
+            if found:
+                return found
+        found = generic.find_title(page.sel)
+        if found and not self.title_suffixes:
+            return strip_generic_suffix(found)
+        return found
+
+    def timestamp_raw(self, page: Page) -> str | None:
+        if self.time_css:
+            return text_of_first(page.sel, self.time_css)
+        return generic.find_time(page.sel, page.content)
+
+    def author(self, page: Page) -> str | None:
+        if self.author_css:
+            return text_of_first(page.sel, self.author_css)
+        return generic.find_author(page.sel, page.content)
+
+    def source(self, page: Page) -> str | None:
+        if self.source_css:
+            return text_of_first(page.sel, self.source_css)
+        return generic.find_source(page.sel, page.content)
+
+    def breadcrumbs(self, page: Page) -> list[str]:
+        if self.breadcrumbs_css:
+            return [t for t in (text_of(s.root) for s in page.sel.css(self.breadcrumbs_css)) if t]
+        return generic.find_breadcrumbs(page.sel, self.title(page))
+
+    def body(self, page: Page) -> str | None:
+        if page.content is None:
+            return None
+        paragraphs = lines(page.content, page.skip)
+        if not self.body_css:
+            paragraphs = generic.drop_boilerplate_lines(paragraphs)
+        return "\n".join(paragraphs) or None
+
+    def images(self, page: Page) -> list[dict]:
+        if page.content is None:
+            return []
+        found = []
+        seen: set[str] = set()
+        for img in iter_images(page.content, page.skip_images):
+            url = image_url(img, page.url)
+            if not url or url in seen or generic.is_decoration(img, url):
+                continue
+            seen.add(url)
+            found.append({"url": url, "alt": clean_optional(img.get("alt")), "caption": self.caption(img, page)})
+        return found
+
+    def caption(self, img: etree._Element, page: Page) -> str | None:
+        figure = next((a for a in img.iterancestors("figure")), None)
+        if figure is not None:
+            caps = Selector(root=figure).css(self.caption_css)
+            if caps:
+                return clean_optional(text_of(caps[0].root))
+        return None if self.body_css else generic.caption_near(img)
+
+    def related_links(self, page: Page) -> list[dict]:
+        if not self.related_item_css:
+            return generic.find_related(page.sel, page.url, self.timezone)
+        links = []
+        for entry in page.sel.css(self.related_item_css):
+            anchor = entry.css(self.related_link_css)
+            href = anchor.attrib.get("href") if anchor else None
+            title = text_of(anchor[0].root) if anchor else ""
+            if not href or not title:
+                continue
+            summary = text_of_first(entry, self.related_summary_css) if self.related_summary_css else None
+            date = text_of_first(entry, self.related_date_css) if self.related_date_css else None
+            links.append(
+                {
+                    "url": urljoin(page.url, href),
+                    "title": title,
+                    "summary": summary,
+                    "date": parse_date(date, self.timezone) if date else None,
+                }
+            )
+        return links
+
+
+class Page:
+    """A response being extracted, with the article's content block found once."""
+
+    def __init__(self, response: TextResponse, rules: Rules) -> None:
+        self.response = response
+        self.url = response.url
+        self.sel = response.selector
+        self.content: etree._Element | None = None
+        if rules.body_css:
+            found = self.sel.css(rules.body_css)
+            if found:
+                self.content = found[0].root
+                self._text_excluded = {id(s.root) for s in found[0].css(rules.body_exclude_css)}
+                self._image_excluded = {id(s.root) for s in found[0].css(rules.image_exclude_css)}
+        else:
+            self.content, excluded = generic.find_content(self.sel)
+            self._text_excluded = self._image_excluded = excluded
+
+    def skip(self, el: etree._Element) -> bool:
+        """True for an element inside the content block that is not article text."""
+        return id(el) in self._text_excluded or el.tag == "figure"
+
+    def skip_images(self, el: etree._Element) -> bool:
+        """True for an element whose images are not the article's (ads, related thumbnails)."""
+        return id(el) in self._image_excluded
+
+
+def text_of_first(sel: Selector, css: str | None) -> str | None:
+    """The cleaned text of the first element matching ``css``, or None."""
+    if not css:
+        return None
+    found = sel.css(css)
+    for s in found:
+        root = s.root
+        text = text_of(root) if isinstance(root, etree._Element) else clean_text(str(root))
+        if text:
+            return text
+    return None

@@ -1,0 +1,122 @@
+"""This crawl's place in the dataset: run id, folder, lock and article store (SPEC §5)."""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import re
+import secrets
+import socket
+from datetime import UTC, datetime
+from pathlib import Path
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import CloseSpider, NotConfigured
+
+from crawler.store import ArticleStore
+
+logger = logging.getLogger(__name__)
+
+LOCKED_EXIT = 75
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def safe_name(value: str, what: str) -> str:
+    """``value`` if it can name a folder or file inside the data dir; ValueError otherwise."""
+    if not _SAFE_NAME.match(value) or ".." in value:
+        raise ValueError(f"{what} {value!r} cannot name a path in the data dir (letters, digits, _ . - only)")
+    return value
+
+
+class DatasetRun:
+    """Scrapy extension that owns this run: its id, dataset folder, one-run lock and store.
+
+    Pipelines and spiders reach it with ``crawler.get_extension(DatasetRun)``.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        self.crawler = crawler
+        self.spider_name = safe_name(crawler.spidercls.name, "spider name")
+        self.worker_id = settings.get("CAIJI_WORKER_ID") or None
+        if self.worker_id:
+            safe_name(self.worker_id, "CAIJI_WORKER_ID")
+        self.data_dir = Path(settings.get("CAIJI_DATA_DIR") or "data")
+        self.started_at = datetime.now(UTC)
+        stamp = self.started_at.strftime("%Y%m%dT%H%M%SZ")
+        self.run_id = f"{stamp}-{self.worker_id}-{secrets.token_hex(2)}" if self.worker_id else f"{stamp}-{secrets.token_hex(3)}"
+        self.dir = self.data_dir / self.spider_name / self.started_at.strftime("%Y-%m-%d")
+        self.spider_dir = self.data_dir / self.spider_name
+        self.locked_out = False
+        self.lock_holder = ""
+        self.unusable: str | None = None
+        self._lock_fd: int | None = None
+        self._store: ArticleStore | None = None
+        self._take_lock()
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        # Released once everything, the manifest included, is written.
+        crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DatasetRun:
+        if not getattr(crawler.spidercls, "name", None):
+            raise NotConfigured("spider has no name")
+        return cls(crawler)
+
+    def _take_lock(self) -> None:
+        # flock is released by the kernel when the holder dies, so a killed run's lock is
+        # taken over without any stale-lock guessing.
+        name = f".{self.spider_name}.{self.worker_id}.lock" if self.worker_id else f".{self.spider_name}.lock"
+        path = self.data_dir / name
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            self.unusable = f"data dir {self.data_dir} is not writable: {exc.strerror}"
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.locked_out = True
+            self.lock_holder = os.pread(fd, 200, 0).decode(errors="replace").strip()
+            os.close(fd)
+            return
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()} run {self.run_id}\n".encode(), 0)
+        self._lock_fd = fd
+
+    @property
+    def store(self) -> ArticleStore:
+        """The data dir's article store, opened on first use."""
+        if self._store is None:
+            self._store = ArticleStore(self.data_dir / "state.sqlite")
+        return self._store
+
+    @property
+    def active(self) -> bool:
+        """True when this run holds the lock and may write to the dataset."""
+        return self._lock_fd is not None
+
+    def spider_opened(self, spider) -> None:
+        if self.unusable:
+            logger.error(self.unusable)
+            self.crawler.stats.set_value("caiji/exit_code", 1)
+            self.crawler.stats.set_value("caiji/failure", self.unusable)
+            raise CloseSpider("data_dir_unwritable")
+        if self.locked_out:
+            message = f"another {self.spider_name} run holds the lock on {self.data_dir} ({self.lock_holder or 'unknown'})"
+            logger.error(message)
+            self.crawler.stats.set_value("caiji/exit_code", LOCKED_EXIT)
+            self.crawler.stats.set_value("caiji/failure", message)
+            raise CloseSpider("locked")
+
+    def engine_stopped(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+        if self._lock_fd is not None:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+            os.close(self._lock_fd)
+            self._lock_fd = None

@@ -1,0 +1,1 @@
+"""caiji's spiders: one per supported portal, and ``generic``."""

@@ -1,0 +1,159 @@
+"""Crawl policy shared by caiji's spiders: arguments, article requests, errors, rejections."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest, UsageError
+from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from crawler.items import ArticleItem
+from crawler.middlewares import is_html
+from crawler.rules import NoArticle, Rules, get_rules
+from crawler.run import DatasetRun
+from crawler.signals import page_rejected
+
+#: A split article longer than this is cut: a 下一页 loop must not run forever.
+MAX_ARTICLE_PAGES = 20
+
+
+def is_loopback(url: str) -> bool:
+    """True for an address on this machine (the demo portal, test servers)."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class PortalSpider(scrapy.Spider):
+    """Base of caiji's spiders: list pages lead to article pages, which the site rules extract."""
+
+    rules_name: ClassVar[str] = "generic"
+    default_start_url: ClassVar[str | None] = None
+    #: CAIJI_INCREMENTAL when the setting is left unset (SPEC §3: on for site spiders).
+    incremental_by_default: ClassVar[bool] = True
+
+    def __init__(self, start_url: str | None = None, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        start_url = (start_url or self.default_start_url or "").strip()
+        if not start_url:
+            raise UsageError(f"spider {self.name!r} needs -a start_url=URL")
+        if urlsplit(start_url).scheme not in ("http", "https") or not urlsplit(start_url).hostname:
+            raise UsageError(f"start_url must be an http(s) address, not {start_url!r}")
+        self.start_url = start_url
+        self.start_urls = [start_url]
+        self.host = urlsplit(start_url).hostname
+        self.rules: Rules = get_rules(self.rules_name)
+        self.incremental = self.incremental_by_default
+        self.refresh_days = 2.0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PortalSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        if is_loopback(spider.start_url):
+            # A local copy (the demo portal, tests): politeness delays would only slow it down.
+            # Set at spider priority, so -s on the command line still wins.
+            settings.set("DOWNLOAD_DELAY", 0, priority="spider")
+            settings.set("AUTOTHROTTLE_ENABLED", False, priority="spider")
+        value = settings.get("CAIJI_INCREMENTAL")
+        if value not in (None, ""):
+            spider.incremental = settings.getbool("CAIJI_INCREMENTAL")
+        spider.refresh_days = settings.getfloat("CAIJI_REFRESH_DAYS", 2.0)
+        return spider
+
+    # --- requests --------------------------------------------------------------------------
+
+    def article_request(self, url: str, **kwargs: Any) -> scrapy.Request | None:
+        """A request for an article page, or None when incremental mode says it is stored."""
+        if self.incremental and self._stored_and_settled(url):
+            self.crawler.stats.inc_value("caiji/skipped_stored")
+            return None
+        return scrapy.Request(url, callback=self.parse_article, errback=self.on_error, **kwargs)
+
+    def _stored_and_settled(self, url: str) -> bool:
+        run = self.crawler.get_extension(DatasetRun)
+        if run is None or not run.active:
+            return False
+        found = run.store.lookup_url(url)
+        if found is None:
+            return False
+        timestamp, last_stored = found
+        moment = datetime.fromisoformat(timestamp or last_stored)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return datetime.now(UTC) - moment > timedelta(days=self.refresh_days)
+
+    # --- article pages ----------------------------------------------------------------------
+
+    def parse_article(self, response: Response, first: ArticleItem | None = None, pages: int = 1) -> Iterator[Any]:
+        """Extract the article; follow 下一页 and merge continuation pages into one record."""
+        if not is_html(response):
+            if first is not None:
+                yield first
+            self.reject(
+                response.url,
+                f"not html: {response.headers.get(b'Content-Type', b'').decode('latin-1') or 'no content type'}",
+                "fetch",
+            )
+            return
+        self.crawler.stats.inc_value("caiji/pages_ok")
+        try:
+            item = self.rules.extract(response, datetime.now(UTC))
+        except NoArticle as exc:
+            if first is not None:
+                # A continuation page without text: the article ends here.
+                yield first
+            else:
+                self.reject(response.url, f"no article: {exc.reason}", "extract", exc.item)
+            return
+        if first is not None:
+            item = self.rules.merge(first, item)
+        next_url = self.rules.next_page(response)
+        if next_url and next_url != response.url and pages < MAX_ARTICLE_PAGES:
+            yield scrapy.Request(
+                next_url,
+                callback=self.parse_article,
+                errback=self.on_error,
+                cb_kwargs={"first": item, "pages": pages + 1},
+            )
+            return
+        yield item
+
+    # --- errors ---------------------------------------------------------------------------
+
+    def on_error(self, failure: Failure) -> Iterator[Any]:
+        """Count and record a page that could not be fetched; keep a split article's first pages."""
+        request = failure.request
+        first = request.cb_kwargs.get("first") if request.cb_kwargs else None
+        if first is not None:
+            yield first
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+            self.crawler.stats.inc_value("caiji/ignored")
+            return
+        if failure.check(HttpError):
+            status = failure.value.response.status
+            self.crawler.stats.inc_value(f"caiji/http_status/{status}")
+            self.reject(request.url, f"http {status}", "fetch")
+        else:
+            reason = type(failure.value).__name__
+            self.crawler.stats.inc_value(f"caiji/fetch_error/{reason}")
+            self.reject(request.url, f"fetch error: {reason}: {failure.getErrorMessage()[:200]}", "fetch")
+
+    def reject(self, url: str, reason: str, stage: str, record: ArticleItem | None = None) -> None:
+        """Report a page that gives no record, with its reason (it lands in the rejects file)."""
+        self.logger.info("Rejected %s (%s: %s)", url, stage, reason)
+        self.crawler.signals.send_catch_log(
+            signal=page_rejected, url=url, reason=reason, stage=stage, record=dict(record) if record else None
+        )

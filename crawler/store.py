@@ -1,0 +1,75 @@
+"""The article store: what the dataset already holds, so no article is written twice.
+
+SQLite in WAL mode in the data dir: embedded, no server, safe for the spider's reads while the
+writer commits. A row is written only after its record is durably in a data file.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    identity     TEXT PRIMARY KEY,
+    url          TEXT NOT NULL,
+    spider       TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    timestamp    TEXT,
+    first_stored TEXT NOT NULL,
+    last_stored  TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_url ON articles(url);
+CREATE INDEX IF NOT EXISTS articles_hash ON articles(content_hash);
+"""
+
+
+class ArticleStore:
+    """Identity → last stored content hash, per data dir."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: each statement commits at once; WAL makes that cheap.
+        self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        """Close the database."""
+        self._db.close()
+
+    def stored_hash(self, identity: str) -> str | None:
+        """The content hash last stored for ``identity``, or None if it was never stored."""
+        row = self._db.execute("SELECT content_hash FROM articles WHERE identity = ?", (identity,)).fetchone()
+        return row[0] if row else None
+
+    def hash_elsewhere(self, content_hash: str, identity: str) -> bool:
+        """True when the same text is stored under another identity (syndication)."""
+        row = self._db.execute(
+            "SELECT 1 FROM articles WHERE content_hash = ? AND identity != ? LIMIT 1", (content_hash, identity)
+        ).fetchone()
+        return row is not None
+
+    def lookup_url(self, url: str) -> tuple[str | None, str] | None:
+        """``(timestamp, last_stored)`` of the article fetched from ``url`` or known by it, if stored."""
+        row = self._db.execute(
+            "SELECT timestamp, last_stored FROM articles WHERE url = ? OR identity = ? LIMIT 1", (url, url)
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def mark(self, record: dict, identity: str, spider: str) -> None:
+        """Record that ``record`` is durably in the dataset."""
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        self._db.execute(
+            "INSERT INTO articles (identity, url, spider, content_hash, timestamp, first_stored, last_stored) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(identity) DO UPDATE SET url = excluded.url, "
+            "content_hash = excluded.content_hash, timestamp = excluded.timestamp, last_stored = excluded.last_stored",
+            (identity, record["url"], spider, record["content_hash"], record.get("timestamp"), now, now),
+        )
+
+    def count(self) -> int:
+        """How many articles the store holds."""
+        return self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]

@@ -1,0 +1,359 @@
+"""Writing the dataset (SPEC §5): data files renamed only when complete, rejects, manifest.
+
+Scrapy's feed exports keep a buffer that a kill -9 loses, empty the file with ``-O`` when a paused
+job resumes, and are replaced wholesale by Scrapyd's own FEEDS, so the dataset is written here:
+one JSON line per record, flushed as it is written, under a temporary name that only a complete
+file loses.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import logging
+import os
+import re
+import zlib
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO
+
+from itemadapter import ItemAdapter
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import CloseSpider
+
+from crawler.dates import utc_isoformat
+from crawler.items import identity, ordered_record
+from crawler.run import DatasetRun
+from crawler.signals import page_rejected
+from pipelines import RejectItem
+from schema import SCHEMA_VERSION
+
+logger = logging.getLogger(__name__)
+
+PART_PREFIX = ".part-"
+_PART_NAME = re.compile(r"^\.part-(?P<run>.+)-(?P<seq>\d{4})\.jsonl(?P<gz>\.gz)?$")
+#: Settings that shape the records, copied into every manifest.
+RECORD_SETTINGS = ("CAIJI_SCRIPT_TARGET", "CAIJI_INCREMENTAL", "CAIJI_REFRESH_DAYS", "CAIJI_FILE_RECORDS", "CAIJI_COMPRESS")
+
+
+def file_entry(path: Path, records: int) -> dict:
+    """``{name, records, bytes, sha256}`` of a finished file, read back from disk."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return {"name": path.name, "records": records, "bytes": path.stat().st_size, "sha256": digest.hexdigest()}
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_json_atomic(path: Path, data: dict) -> None:
+    """Write ``data`` as pretty JSON to ``path`` through a temporary name."""
+    tmp = path.with_name(f"{PART_PREFIX}{path.name}")
+    with tmp.open("w", encoding="utf-8") as f:
+        json.dump(data, f, ensure_ascii=False, indent=2)
+        f.write("\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+class RotatingWriter:
+    """Writes JSON lines to ``articles-<run_id>-<NNNN>.jsonl[.gz]``, a new file every N records."""
+
+    def __init__(self, directory: Path, run_id: str, max_records: int, compress: bool) -> None:
+        self.directory = directory
+        self.run_id = run_id
+        self.max_records = max(1, max_records)
+        self.suffix = ".jsonl.gz" if compress else ".jsonl"
+        self.files: list[dict] = []
+        self._file: IO[bytes] | None = None
+        self._raw: IO[bytes] | None = None
+        self._records = 0
+        self._seq = 0
+
+    def _part_path(self) -> Path:
+        return self.directory / f"{PART_PREFIX}{self.run_id}-{self._seq:04d}{self.suffix}"
+
+    def _open(self) -> None:
+        self._seq += 1
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._raw = self._part_path().open("xb")
+        # gzip.GzipFile.flush() ends a deflate block, so every flushed record can be read back.
+        self._file = gzip.GzipFile(fileobj=self._raw, mode="wb", mtime=0) if self.suffix.endswith(".gz") else self._raw
+        self._records = 0
+
+    def write(self, line: bytes) -> None:
+        """Append one record line and flush it to the operating system."""
+        if self._file is None:
+            self._open()
+        self._file.write(line)
+        self._file.flush()
+        if self._raw is not self._file:
+            self._raw.flush()
+        self._records += 1
+        if self._records >= self.max_records:
+            self.finish_file()
+
+    def finish_file(self) -> None:
+        """Close the current file and give it its final name."""
+        if self._file is None:
+            return
+        part = self._part_path()
+        if self._raw is not self._file:
+            self._file.close()
+        self._raw.flush()
+        os.fsync(self._raw.fileno())
+        self._raw.close()
+        self._file = self._raw = None
+        final = self.directory / f"articles-{self.run_id}-{self._seq:04d}{self.suffix}"
+        os.replace(part, final)
+        _fsync_dir(self.directory)
+        self.files.append(file_entry(final, self._records))
+
+
+class DatasetPipeline:
+    """Writes records, rejects and the manifest of the run, and marks articles stored."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.settings = crawler.settings
+        self.stats = crawler.stats
+        self.run: DatasetRun | None = None
+        self.writer: RotatingWriter | None = None
+        self.rejects: Counter[str] = Counter()
+        self.recovered: list[dict] = []
+        self._rejects_file: IO[str] | None = None
+        self._rejects_count = 0
+        self._failed: str | None = None
+        crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(self.page_rejected, signal=page_rejected)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DatasetPipeline:
+        return cls(crawler)
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    def open_spider(self) -> None:
+        run = self.crawler.get_extension(DatasetRun)
+        if run is None or not run.active:
+            return
+        self.run = run
+        compress = (self.settings.get("CAIJI_COMPRESS") or "").strip().lower()
+        if compress not in ("", "none", "gzip"):
+            raise ValueError(f"CAIJI_COMPRESS must be gzip or unset, not {compress!r}")
+        self.writer = RotatingWriter(run.dir, run.run_id, self.settings.getint("CAIJI_FILE_RECORDS", 10000), compress == "gzip")
+        self.recover_leftovers()
+
+    def close_spider(self) -> None:
+        if self.writer is not None:
+            try:
+                self.writer.finish_file()
+            except OSError as exc:
+                self._fail(f"could not finish data file: {exc}")
+        if self._rejects_file is not None:
+            self._rejects_file.close()
+
+    def spider_closed(self, spider, reason: str) -> None:
+        if self.run is None:
+            return
+        try:
+            write_json_atomic(self.run.dir / f"manifest-{self.run.run_id}.json", self.manifest(reason))
+        except OSError as exc:
+            self._fail(f"could not write manifest: {exc}")
+
+    # --- records --------------------------------------------------------------------------
+
+    def process_item(self, item):
+        if self.run is None or self.writer is None:
+            return item
+        adapter = ItemAdapter(item)
+        record = ordered_record(adapter)
+        line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+        try:
+            self.writer.write(line)
+        except OSError as exc:
+            self._fail(f"cannot write to the dataset in {self.run.dir}: {exc.strerror or exc}")
+            raise CloseSpider("dataset_write_failed") from exc
+        self.run.store.mark(record, identity(record), self.run.spider_name)
+        self.stats.inc_value("caiji/written")
+        return item
+
+    def item_dropped(self, item, response, exception, spider=None) -> None:
+        if isinstance(exception, RejectItem):
+            self.write_reject(ItemAdapter(item).get("url"), exception.reason, exception.stage, ordered_record(ItemAdapter(item)))
+
+    def page_rejected(self, url: str, reason: str, stage: str, record: dict | None = None) -> None:
+        self.write_reject(url, reason, stage, ordered_record(record) if record else None)
+
+    def write_reject(self, url: str | None, reason: str, stage: str, record: dict | None) -> None:
+        """Append one rejected page to ``rejects-<run_id>.jsonl`` and count its reason."""
+        key = _reason_key(reason)
+        self.rejects[key] += 1
+        self.stats.inc_value(f"caiji/rejected/{key}")
+        if self.run is None:
+            return
+        entry = {"url": url, "reason": reason, "stage": stage, "record": record}
+        try:
+            if self._rejects_file is None:
+                self.run.dir.mkdir(parents=True, exist_ok=True)
+                self._rejects_file = (self.run.dir / f"rejects-{self.run.run_id}.jsonl").open("a", encoding="utf-8")
+            self._rejects_file.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
+            self._rejects_file.flush()
+            self._rejects_count += 1
+        except OSError as exc:
+            self._fail(f"cannot write rejects: {exc}")
+
+    def _fail(self, message: str) -> None:
+        if self._failed is None:
+            logger.error(message)
+            self._failed = message
+            self.stats.set_value("caiji/exit_code", 1)
+            self.stats.set_value("caiji/failure", message)
+
+    # --- leftovers of a killed run ----------------------------------------------------------
+
+    def recover_leftovers(self) -> None:
+        """Give the complete records of a killed run's temporary files their final names."""
+        assert self.run is not None
+        if not self.run.spider_dir.is_dir():
+            return
+        for part in sorted(self.run.spider_dir.glob(f"*/{PART_PREFIX}*")):
+            match = _PART_NAME.match(part.name)
+            if not match or not self._mine(match["run"]) or match["run"] == self.run.run_id:
+                continue
+            entry = self._recover(part, match["run"], match["seq"], bool(match["gz"]))
+            if entry:
+                self.recovered.append(entry)
+
+    def _mine(self, run_id: str) -> bool:
+        # With worker ids, each worker recovers only its own leftovers: the others' may be live.
+        parts = run_id.split("-")
+        worker = "-".join(parts[1:-1]) or None
+        return worker == (self.run.worker_id if self.run else None)
+
+    def _recover(self, part: Path, run_id: str, seq: str, gz: bool) -> dict | None:
+        records = _complete_lines(part, gz)
+        final = part.with_name(f"articles-{run_id}-{seq}.jsonl{'.gz' if gz else ''}")
+        if not records:
+            part.unlink()
+            logger.warning("Removed %s: a killed run left it with no complete record", part)
+            return None
+        tmp = part.with_name(f"{PART_PREFIX}recovering-{part.name[len(PART_PREFIX) :]}")
+        with tmp.open("wb") as raw:
+            out = gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) if gz else raw
+            for line in records:
+                out.write(line)
+            if out is not raw:
+                out.close()
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.replace(tmp, final)
+        part.unlink()
+        _fsync_dir(final.parent)
+        for line in records:
+            record = json.loads(line)
+            self.run.store.mark(record, identity(record), self.run.spider_name)
+        entry = {**file_entry(final, len(records)), "run_id": run_id, "folder": final.parent.name}
+        crashed_manifest = final.parent / f"manifest-{run_id}.json"
+        previous = json.loads(crashed_manifest.read_text(encoding="utf-8")) if crashed_manifest.exists() else None
+        write_json_atomic(crashed_manifest, _crashed_manifest(previous, run_id, self.run, entry))
+        logger.warning("Recovered %d complete records of killed run %s into %s", len(records), run_id, final)
+        self.stats.inc_value("caiji/recovered_records", len(records))
+        return entry
+
+    # --- manifest ---------------------------------------------------------------------------
+
+    def manifest(self, reason: str) -> dict:
+        """The run's manifest (SPEC §5)."""
+        assert self.run is not None
+        stats = self.stats
+        rejects = None
+        path = self.run.dir / f"rejects-{self.run.run_id}.jsonl"
+        if self._rejects_count and path.exists():
+            rejects = file_entry(path, self._rejects_count)
+        files = self.writer.files if self.writer else []
+        return {
+            "spider": self.run.spider_name,
+            "run_id": self.run.run_id,
+            "worker_id": self.run.worker_id,
+            "started_at": utc_isoformat(self.run.started_at),
+            "finished_at": utc_isoformat(datetime.now(UTC)),
+            "finish_reason": reason if not self._failed else f"{reason} ({self._failed})",
+            "schema_version": SCHEMA_VERSION,
+            "settings": {name: self.settings.get(name) for name in RECORD_SETTINGS},
+            "files": files,
+            "rejects": rejects,
+            "recovered": self.recovered,
+            "counts": {
+                "written": sum(f["records"] for f in files),
+                "rejected": dict(sorted(self.rejects.items())),
+                "duplicates": (stats.get_value("caiji/duplicates") or 0) + (stats.get_value("caiji/unchanged") or 0),
+                "new": stats.get_value("caiji/new") or 0,
+                "changed": stats.get_value("caiji/changed") or 0,
+                "unchanged": stats.get_value("caiji/unchanged") or 0,
+                "syndicated": stats.get_value("caiji/syndicated") or 0,
+                "skipped": stats.get_value("caiji/skipped_stored") or 0,
+                "recovered": sum(r["records"] for r in self.recovered),
+                "pages": stats.get_value("response_received_count") or 0,
+                "http_errors": sum(v for k, v in stats.get_stats().items() if k.startswith("caiji/http_status/")),
+            },
+        }
+
+
+def _reason_key(reason: str) -> str:
+    """A short, stable key for counting reasons (``http 404``, ``missing body`` …)."""
+    return reason.split(":", 1)[0].strip()[:60] or "unknown"
+
+
+def _complete_lines(part: Path, gz: bool) -> list[bytes]:
+    """The lines of a killed run's file that are whole JSON records, up to the first that is not."""
+    try:
+        raw = part.read_bytes()
+    except OSError:
+        return []
+    # A stream cut by the kill: a decompressobj hands back everything before the cut.
+    data = zlib.decompressobj(wbits=31).decompress(raw) if gz else raw
+    lines = []
+    for line in data.split(b"\n")[:-1]:
+        try:
+            json.loads(line)
+        except ValueError:
+            break
+        lines.append(line + b"\n")
+    return lines
+
+
+def _crashed_manifest(previous: dict | None, run_id: str, run: DatasetRun, entry: dict) -> dict:
+    manifest = previous or {
+        "spider": run.spider_name,
+        "run_id": run_id,
+        "worker_id": run.worker_id,
+        "started_at": None,
+        "finished_at": None,
+        "finish_reason": "killed",
+        "schema_version": SCHEMA_VERSION,
+        "settings": None,
+        "files": [],
+        "rejects": None,
+        "recovered": [],
+        "counts": {"written": 0},
+    }
+    manifest["recovered_by"] = run.run_id
+    file = {k: entry[k] for k in ("name", "records", "bytes", "sha256")}
+    manifest["files"] = [f for f in manifest["files"] if f["name"] != file["name"]] + [file]
+    manifest["counts"]["written"] = sum(f["records"] for f in manifest["files"])
+    return manifest

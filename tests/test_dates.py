@@ -1,0 +1,76 @@
+"""The time shapes portals print, and the traps around them."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from crawler.dates import isoformat, parse_date, parse_time, utc_isoformat
+
+NOW = datetime(2025, 4, 1, 2, 0, 0, tzinfo=UTC)  # 2025-04-01 10:00 in Shanghai
+pytestmark = pytest.mark.pure
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("更新时间:2025-03-31 13:17:35", "2025-03-31T13:17:35+08:00"),
+        ("发布时间：2025-03-31 13:17", "2025-03-31T13:17:00+08:00"),
+        ("發佈時間：2025/3/31 08:05:09", "2025-03-31T08:05:09+08:00"),
+        ("2025.03.31", "2025-03-31T00:00:00+08:00"),
+        ("2025年3月31日 13:17", "2025-03-31T13:17:00+08:00"),
+        ("2025年03月31日13时17分", "2025-03-31T13:17:00+08:00"),
+        ("2025年3月31日", "2025-03-31T00:00:00+08:00"),
+        ("2025-03-31T13:17:35+08:00", "2025-03-31T13:17:35+08:00"),
+        ("2025-03-31T05:17:35Z", "2025-03-31T05:17:35+00:00"),
+        ("2025-03-31T13:17:35.123+08:00", "2025-03-31T13:17:35+08:00"),
+        ("来源：新华网 2025-03-31 13:17 作者：张三", "2025-03-31T13:17:00+08:00"),
+        ("20250331 13:17", "2025-03-31T13:17:00+08:00"),
+        ("3小時前", "2025-04-01T07:00:00+08:00"),
+        ("3小时前", "2025-04-01T07:00:00+08:00"),
+        ("25分钟前", "2025-04-01T09:35:00+08:00"),
+        ("半小时前", "2025-04-01T09:30:00+08:00"),
+        ("2天前", "2025-03-30T10:00:00+08:00"),
+        ("昨天 08:30", "2025-03-31T08:30:00+08:00"),
+        ("更新时间:昨天 08:30", "2025-03-31T08:30:00+08:00"),
+        ("前天 23:10", "2025-03-30T23:10:00+08:00"),
+        ("今天 09:15", "2025-04-01T09:15:00+08:00"),
+        ("刚刚", "2025-04-01T10:00:00+08:00"),
+        ("03-30 10:00", "2025-03-30T10:00:00+08:00"),
+        ("12-30 10:00", "2024-12-30T10:00:00+08:00"),  # no year, would be in the future: last year
+    ],
+)
+def test_shapes(text, expected):
+    assert isoformat(parse_time(text, "Asia/Shanghai", NOW)) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Copyright 2023-2025 - www.tftnews.com All Rights Reserved",  # copyright years are no date
+        "浏览次数：12345",
+        "",
+        "2025-13-45 10:00",  # impossible date
+    ],
+)
+def test_no_time(text):
+    assert parse_time(text, "Asia/Shanghai", NOW, fallback=False) is None
+
+
+def test_other_timezone():
+    assert isoformat(parse_time("2025-03-31 13:17", "Asia/Taipei", NOW)) == "2025-03-31T13:17:00+08:00"
+    assert isoformat(parse_time("2025-03-31 13:17", "+09:00", NOW)) == "2025-03-31T13:17:00+09:00"
+
+
+def test_dateparser_fallback_for_other_shapes():
+    assert isoformat(parse_time("March 3, 2024", "Asia/Shanghai", NOW)) == "2024-03-03T00:00:00+08:00"
+
+
+def test_parse_date_keeps_what_is_shown():
+    assert parse_date("2025-03-31") == "2025-03-31"
+    assert parse_date("2025-03-31 13:17") == "2025-03-31T13:17:00+08:00"
+    assert parse_date("3小时前", now=NOW) == "2025-04-01T07:00:00+08:00"
+    assert parse_date("没有日期") is None
+
+
+def test_utc_isoformat():
+    assert utc_isoformat(datetime(2026, 11, 29, 9, 2, 3, 456, tzinfo=UTC)) == "2026-11-29T09:02:03Z"

@@ -1,0 +1,66 @@
+"""Charsets of real Chinese pages: lying declarations, GBK-only characters, BOMs, Big5."""
+
+import codecs
+
+import pytest
+
+from crawler.decoding import decode_html, detect_encoding, superset
+
+TEXT = "深化民族团结进步创建工作，昭通市绥江县坚持以铸牢中华民族共同体意识为主线。" * 20
+# 镕 and 珺 are in GBK but not in GB2312: a page declared gb2312 that uses them is really GBK.
+GBK_ONLY = "朱镕基与王珺出席会议，强调要把各项工作落到实处。" * 20
+# 𠮷 (U+20BB7) exists only in GB18030's four-byte range.
+GB18030_ONLY = "吉野家的𠮷字在很多字体中显示为土字头。" * 20
+TRADITIONAL = "深化民族團結進步創建工作，綏江縣堅持以鑄牢中華民族共同體意識為主線。" * 20
+
+pytestmark = pytest.mark.pure
+
+
+def page(text: str, meta: str | None, title: str = "标题") -> str:
+    head = f'<meta charset="{meta}">' if meta else ""
+    return f"<html><head>{head}<title>{title}</title></head><body><p>{text}</p></body></html>"
+
+
+@pytest.mark.parametrize(
+    ("html", "encoding", "expected"),
+    [
+        (page(TEXT, "utf-8"), "utf-8", "utf-8"),
+        (page(TEXT, "gb2312"), "gb2312", "gb18030"),
+        (page(GBK_ONLY, "gb2312"), "gbk", "gb18030"),
+        (page(GB18030_ONLY, "gbk"), "gb18030", "gb18030"),
+        (page(TEXT, None), "gbk", "gb18030"),  # undeclared GBK: not cp1252 mojibake
+        (page(TEXT, "gb2312"), "utf-8", "utf-8"),  # declared gb2312, really UTF-8
+        (page(TRADITIONAL, "big5", "標題"), "big5", "big5hkscs"),
+        (page(TRADITIONAL, None, "標題"), "big5", "big5hkscs"),  # undeclared Big5
+    ],
+)
+def test_detect(html, encoding, expected):
+    body = html.encode(encoding)
+    assert detect_encoding(body) == expected
+    text, _ = decode_html(body)
+    assert text == html
+
+
+def test_bom_wins_over_declaration():
+    html = page(TEXT, "gb2312")
+    assert detect_encoding(codecs.BOM_UTF8 + html.encode("utf-8")) == "utf-8"
+    assert detect_encoding(codecs.BOM_UTF16_LE + html.encode("utf-16-le")) == "utf-16"
+
+
+def test_header_declaration_counts():
+    body = page(TEXT, None).encode("gbk")
+    assert detect_encoding(body, "text/html; charset=GB2312") == "gb18030"
+
+
+def test_invalid_bytes_are_replaced_not_fatal():
+    body = page(TEXT, "gb2312").encode("gbk") + b"\xff\xfe\x81"
+    text, encoding = decode_html(body)
+    assert encoding == "gb18030"
+    assert TEXT in text
+
+
+def test_superset():
+    assert superset("GB2312") == "gb18030"
+    assert superset("GBK") == "gb18030"
+    assert superset("BIG5") == "big5hkscs"
+    assert superset("no-such-charset") is None

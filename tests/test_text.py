@@ -1,0 +1,81 @@
+"""Text cleaning (SPEC §1) and the loader's processors."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from crawler.loaders import strip_generic_suffix, strip_label, strip_site_suffix, to_timestamp
+from crawler.text import clean_optional, clean_paragraphs, clean_text
+
+pytestmark = pytest.mark.pure
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("  深化&nbsp;民族&amp;團結  ", "深化 民族&團結"),
+        ("全角\u3000空格\u00a0和\t制表", "全角 空格 和 制表"),
+        ("零\u200b宽\ufeff字\u200d符", "零宽字符"),
+        ("控制\x07字符\x1b", "控制字符"),
+        ("多行\n文本\r\n", "多行 文本"),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_clean_text(raw, clean):
+    assert clean_text(raw) == clean
+
+
+def test_clean_optional_and_paragraphs():
+    assert clean_optional(" \u3000 ") is None
+    assert clean_paragraphs(" 第一段 \n\n\u3000\n 第二  段 ") == "第一段\n第二 段"
+
+
+@pytest.mark.parametrize(
+    ("title", "suffixes", "expected"),
+    [
+        ("深化民族團結進步創建工作 - 每日頭條", (" - 每日頭條",), "深化民族團結進步創建工作"),
+        ("深化民族團結進步創建工作", (" - 每日頭條",), "深化民族團結進步創建工作"),
+        (" - 每日頭條", (" - 每日頭條",), "- 每日頭條"),
+    ],
+)
+def test_strip_site_suffix(title, suffixes, expected):
+    assert strip_site_suffix(title, {"title_suffixes": suffixes}) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("国务院常务会议部署稳就业举措_新浪网", "国务院常务会议部署稳就业举措"),
+        ("国务院常务会议部署稳就业举措 - 网易新闻", "国务院常务会议部署稳就业举措"),
+        ("国务院常务会议部署稳就业举措|凤凰网资讯|凤凰网", "国务院常务会议部署稳就业举措"),
+        ("国务院常务会议部署稳就业举措 — 人民网", "国务院常务会议部署稳就业举措"),
+        ("春天来了", "春天来了"),
+    ],
+)
+def test_strip_generic_suffix(title, expected):
+    assert strip_generic_suffix(title) == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("作者:李華", "李華"),
+        ("作者：李华", "李华"),
+        ("來源:雲南網", "雲南網"),
+        ("来源：新华社", "新华社"),
+        ("雲南網通訊員 代洪", "雲南網通訊員 代洪"),
+        ("記者 王曉明", "記者 王曉明"),
+        ("責任編輯：張三", "張三"),
+    ],
+)
+def test_strip_label(line, expected):
+    assert strip_label(line) == expected
+
+
+def test_to_timestamp_uses_site_zone_and_fetch_time():
+    context = {"timezone": "Asia/Shanghai", "fetched_at": datetime(2025, 4, 1, 2, 0, tzinfo=UTC)}
+    assert to_timestamp("更新时间:2025-03-31 13:17:35", context) == "2025-03-31T13:17:35+08:00"
+    assert to_timestamp("3小時前", context) == "2025-04-01T07:00:00+08:00"
+    assert to_timestamp("2025-03-31T05:17:35Z", context) == "2025-03-31T13:17:35+08:00"
+    assert to_timestamp("没有时间", context) is None
