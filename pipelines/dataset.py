@@ -294,7 +294,10 @@ class DatasetPipeline:
             "finished_at": utc_isoformat(datetime.now(UTC)),
             "finish_reason": reason if not self._failed else f"{reason} ({self._failed})",
             "schema_version": SCHEMA_VERSION,
-            "settings": {name: self.settings.get(name) for name in RECORD_SETTINGS},
+            "settings": {
+                **{name: self.settings.get(name) for name in RECORD_SETTINGS},
+                "CAIJI_INCREMENTAL": getattr(self.crawler.spider, "incremental", None),
+            },
             "files": files,
             "rejects": rejects,
             "recovered": self.recovered,

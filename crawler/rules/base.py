@@ -115,6 +115,10 @@ class Rules:
         first["images"] = first.get("images", []) + [i for i in part.get("images", []) if i["url"] not in seen]
         if not first.get("related_links"):
             first["related_links"] = part.get("related_links", [])
+        # Bylines and sources often sit on the last page only.
+        for field in ("author", "source", "timestamp", "timestamp_raw"):
+            if not first.get(field) and part.get(field):
+                first[field] = part[field]
         return first
 
     def next_page(self, response: TextResponse) -> str | None:
@@ -162,13 +166,14 @@ class Rules:
             return [t for t in (text_of(s.root) for s in page.sel.css(self.breadcrumbs_css)) if t]
         return generic.find_breadcrumbs(page.sel, self.title(page))
 
-    def body(self, page: Page) -> str | None:
+    def body(self, page: Page) -> list[str]:
+        """The article's paragraphs, in order."""
         if page.content is None:
-            return None
+            return []
         paragraphs = lines(page.content, page.skip)
         if not self.body_css:
             paragraphs = generic.drop_boilerplate_lines(paragraphs)
-        return "\n".join(paragraphs) or None
+        return paragraphs
 
     def images(self, page: Page) -> list[dict]:
         if page.content is None:
@@ -222,23 +227,26 @@ class Page:
         self.url = response.url
         self.sel = response.selector
         self.content: etree._Element | None = None
+        # Sets of elements, not of id()s: lxml's proxies are only stable while referenced.
+        self._text_excluded: set[etree._Element] = set()
+        self._image_excluded: set[etree._Element] = set()
         if rules.body_css:
             found = self.sel.css(rules.body_css)
             if found:
                 self.content = found[0].root
-                self._text_excluded = {id(s.root) for s in found[0].css(rules.body_exclude_css)}
-                self._image_excluded = {id(s.root) for s in found[0].css(rules.image_exclude_css)}
+                self._text_excluded = {s.root for s in found[0].css(rules.body_exclude_css)}
+                self._image_excluded = {s.root for s in found[0].css(rules.image_exclude_css)}
         else:
             self.content, excluded = generic.find_content(self.sel)
             self._text_excluded = self._image_excluded = excluded
 
     def skip(self, el: etree._Element) -> bool:
         """True for an element inside the content block that is not article text."""
-        return id(el) in self._text_excluded or el.tag == "figure"
+        return el in self._text_excluded or el.tag == "figure"
 
     def skip_images(self, el: etree._Element) -> bool:
         """True for an element whose images are not the article's (ads, related thumbnails)."""
-        return id(el) in self._image_excluded
+        return el in self._image_excluded
 
 
 def text_of_first(sel: Selector, css: str | None) -> str | None:

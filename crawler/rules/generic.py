@@ -77,12 +77,12 @@ def _link_chars(el: etree._Element) -> int:
     return sum(len(clean_text(a.text_content())) for a in el.iter("a"))
 
 
-def find_content(sel: Selector) -> tuple[etree._Element | None, set[int]]:
-    """The element holding the article text, and the ids of elements inside it to leave out."""
+def find_content(sel: Selector) -> tuple[etree._Element | None, set[etree._Element]]:
+    """The element holding the article text, and the elements inside it to leave out."""
     root = sel.root
     if not isinstance(root, etree._Element):
         return None, set()
-    excluded: set[int] = set()
+    excluded: set[etree._Element] = set()
     scores: dict[etree._Element, float] = {}
     _score_tree(root, scores, excluded)
     best, best_score = None, 0.0
@@ -98,11 +98,11 @@ def find_content(sel: Selector) -> tuple[etree._Element | None, set[int]]:
             best, best_score = el, score
     if best is None:
         return None, excluded
-    inner = {id(el) for el in best.iter() if isinstance(el.tag, str) and el is not best and _is_noise_inside(el)}
+    inner = {el for el in best.iter() if isinstance(el.tag, str) and el is not best and _is_noise_inside(el)}
     return best, excluded | inner
 
 
-def _score_tree(root: etree._Element, scores: dict, excluded: set[int]) -> None:
+def _score_tree(root: etree._Element, scores: dict, excluded: set[etree._Element]) -> None:
     # Iterative walk that prunes boilerplate subtrees (their text never scores).
     stack = [root]
     while stack:
@@ -111,7 +111,7 @@ def _score_tree(root: etree._Element, scores: dict, excluded: set[int]) -> None:
         if not tag or tag in SKIP_TAGS:
             continue
         if el is not root and is_boilerplate(el):
-            excluded.add(id(el))
+            excluded.add(el)
             continue
         stack.extend(el)
         if tag in ("p", "pre", "blockquote") or (tag in ("div", "td", "section", "article", "span", "font") and _direct_text(el)):

@@ -57,6 +57,9 @@ class PortalSpider(scrapy.Spider):
         self.rules: Rules = get_rules(self.rules_name)
         self.incremental = self.incremental_by_default
         self.refresh_days = 2.0
+        # Article URLs already requested in this run; Scrapy's dupefilter would drop them too,
+        # but only after a store look-up each.
+        self._requested: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PortalSpider:
@@ -76,7 +79,10 @@ class PortalSpider(scrapy.Spider):
     # --- requests --------------------------------------------------------------------------
 
     def article_request(self, url: str, **kwargs: Any) -> scrapy.Request | None:
-        """A request for an article page, or None when incremental mode says it is stored."""
+        """A request for an article page, or None when requested already or stored and settled."""
+        if url in self._requested:
+            return None
+        self._requested.add(url)
         if self.incremental and self._stored_and_settled(url):
             self.crawler.stats.inc_value("caiji/skipped_stored")
             return None

@@ -37,7 +37,9 @@ class TftnewsSpider(PortalSpider):
             self.reject(response.url, "not html", "fetch")
             return
         self.crawler.stats.inc_value("caiji/pages_ok")
-        for href in response.css(".main-nav a::attr(href), .channel a::attr(href), .pagination a::attr(href)").getall():
+        # Categories come from the home page's channel blocks and list pages' pagination; the nav
+        # bar also links sections this portal copy does not hold.
+        for href in response.css(".channel a::attr(href), .pagination a::attr(href)").getall():
             url = response.urljoin(href)
             if self._on_site(url) and _LIST.search(urlsplit(url).path):
                 yield scrapy.Request(url, callback=self.parse, errback=self.on_error)
