@@ -60,10 +60,14 @@ def scrapy_command(*args: str) -> list[str]:
 
 def run_crawl(spider: str, start_url: str, data_dir: Path, *settings: str, timeout: float = 300) -> CrawlResult:
     """Run ``scrapy crawl`` as a user would, in a subprocess from the project root."""
-    command = scrapy_command("crawl", spider, "-a", f"start_url={start_url}", "-s", f"CAIJI_DATA_DIR={data_dir}", "-s", "LOG_LEVEL=INFO")
+    command = scrapy_command(
+        "crawl", spider, "-a", f"start_url={start_url}", "-s", f"CAIJI_DATA_DIR={data_dir}", "-s", "LOG_LEVEL=INFO"
+    )
     for setting in settings:
         command += ["-s", setting]
-    done = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True, timeout=timeout, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    done = subprocess.run(
+        command, cwd=PROJECT, capture_output=True, text=True, timeout=timeout, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+    )
     return CrawlResult(done.returncode, done.stdout, done.stderr, data_dir)
 
 

@@ -17,7 +17,9 @@ def make_record(**changes) -> dict:
         "breadcrumbs": ["首页", "每日头条", "民俗"],
         "body": "第一段。\n第二段。",
         "images": [{"url": "https://www.tftnews.com/a.jpg", "alt": None, "caption": "专题文艺演出。供图"}],
-        "related_links": [{"url": "https://www.tftnews.com/news/1001.html", "title": "标题", "summary": None, "date": "2025-03-31"}],
+        "related_links": [
+            {"url": "https://www.tftnews.com/news/1001.html", "title": "标题", "summary": None, "date": "2025-03-31"}
+        ],
         "script": {"detected": "hant", "target": "hans"},
         "crawled_at": "2026-11-29T01:02:03Z",
         "content_hash": "",

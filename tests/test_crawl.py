@@ -7,7 +7,6 @@ import re
 import socket
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -61,7 +60,9 @@ def test_split_article_is_one_record(demo_crawl):
 
 def test_404_is_counted_and_recorded(demo_crawl):
     rejects = demo_crawl.rejects()
-    assert {"url": rejects[0]["url"], "reason": "http 404", "stage": "fetch"} == {k: rejects[0][k] for k in ("url", "reason", "stage")}
+    assert {"url": rejects[0]["url"], "reason": "http 404", "stage": "fetch"} == {
+        k: rejects[0][k] for k in ("url", "reason", "stage")
+    }
     assert [r["url"].rsplit("/", 1)[1] for r in rejects] == ["9999.html"]
     (manifest,) = demo_crawl.manifests()
     assert manifest["counts"]["rejected"] == {"http 404": 1}

@@ -18,7 +18,10 @@ def test_cleaning_every_text_value():
         "body": "  第一段 \n\n \u00a0 \n第二\t段 ",
         "breadcrumbs": [" 首页 ", "", "民俗"],
         "images": [{"url": "u", "alt": " ", "caption": " 供圖 "}],
-        "related_links": [{"url": "u", "title": " 標題 ", "summary": "  ", "date": None}, {"url": "v", "title": " ", "summary": None}],
+        "related_links": [
+            {"url": "u", "title": " 標題 ", "summary": "  ", "date": None},
+            {"url": "v", "title": " ", "summary": None},
+        ],
     }
     CleaningPipeline().process_item(item)
     assert item["title"] == "深化&民族 團結"

@@ -27,7 +27,12 @@ def test_headline_fields(record):
 
 def test_images_in_page_order_with_captions(record):
     captions = [image["caption"] for image in record["images"]]
-    assert captions == [None, "新滩中学民族团结文体艺术节活动。供图", "绥江县创建省级民族团结进步示范县业务培训会。供图", "专题文艺演出。供图"]
+    assert captions == [
+        None,
+        "新滩中学民族团结文体艺术节活动。供图",
+        "绥江县创建省级民族团结进步示范县业务培训会。供图",
+        "专题文艺演出。供图",
+    ]
     assert record["images"][0]["alt"] == "深化民族团结进步创建工作(深入推进民族团结进步示范创建)1"
 
 
