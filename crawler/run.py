@@ -97,7 +97,7 @@ class DatasetRun:
     @property
     def active(self) -> bool:
         """True when this run holds the lock and may write to the dataset."""
-        return self._lock_fd is not None
+        return self._lock_fd is not None and not self.unusable
 
     def spider_opened(self, spider) -> None:
         if self.unusable:

@@ -23,7 +23,8 @@ from typing import IO
 from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import CloseSpider
+from scrapy.exceptions import DropItem
+from scrapy.utils.defer import deferred_from_coro
 
 from crawler.dates import utc_isoformat
 from crawler.items import identity, ordered_record
@@ -36,8 +37,9 @@ logger = logging.getLogger(__name__)
 
 PART_PREFIX = ".part-"
 _PART_NAME = re.compile(r"^\.part-(?P<run>.+)-(?P<seq>\d{4})\.jsonl(?P<gz>\.gz)?$")
-#: Settings that shape the records, copied into every manifest.
-RECORD_SETTINGS = ("CAIJI_SCRIPT_TARGET", "CAIJI_INCREMENTAL", "CAIJI_REFRESH_DAYS", "CAIJI_FILE_RECORDS", "CAIJI_COMPRESS")
+_DATA_NAME = re.compile(r"^articles-(?P<run>.+)-(?P<seq>\d{4})\.jsonl(?P<gz>\.gz)?$")
+#: Other temporary names a killed run can leave: a manifest being written, a file being recovered.
+_TMP_NAME = re.compile(r"^\.part-(?:manifest-(?P<manifest>.+)\.json|recovering-(?P<recovering>.+)-\d{4}\.jsonl(?:\.gz)?)$")
 
 
 def file_entry(path: Path, records: int) -> dict:
@@ -95,7 +97,15 @@ class RotatingWriter:
         self._records = 0
 
     def write(self, line: bytes) -> None:
-        """Append one record line and flush it to the operating system."""
+        """Append one record line and flush it to the operating system.
+
+        A full file is renamed when the next record comes (or by :meth:`finish_file`), not at
+        once: the caller marks a record stored after ``write`` returns, and a kill between a
+        rename and that mark would leave a final file with a record the store does not know,
+        which the next run would write again. Records of a temporary file are recovered.
+        """
+        if self._file is not None and self._records >= self.max_records:
+            self.finish_file()
         if self._file is None:
             self._open()
         self._file.write(line)
@@ -103,8 +113,6 @@ class RotatingWriter:
         if self._raw is not self._file:
             self._raw.flush()
         self._records += 1
-        if self._records >= self.max_records:
-            self.finish_file()
 
     def finish_file(self) -> None:
         """Close the current file and give it its final name."""
@@ -151,11 +159,21 @@ class DatasetPipeline:
         run = self.crawler.get_extension(DatasetRun)
         if run is None or not run.active:
             return
-        self.run = run
         compress = (self.settings.get("CAIJI_COMPRESS") or "").strip().lower()
         if compress not in ("", "none", "gzip"):
             raise ValueError(f"CAIJI_COMPRESS must be gzip or unset, not {compress!r}")
-        self.writer = RotatingWriter(run.dir, run.run_id, self.settings.getint("CAIJI_FILE_RECORDS", 10000), compress == "gzip")
+        # The run's folder is made now, not with the first record: the manifest goes there even
+        # when nothing is written, and an unusable folder should stop the run before it fetches.
+        try:
+            run.dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            # DatasetRun closes the spider on spider_opened (raising here would leave the other
+            # pipelines' open_spider coroutines un-awaited).
+            run.unusable = f"cannot create the dataset folder {run.dir}: {exc.strerror or exc}"
+            return
+        self.run = run
+        max_records = int(self.settings.getfloat("CAIJI_FILE_RECORDS", 10000))
+        self.writer = RotatingWriter(run.dir, run.run_id, max_records, compress == "gzip")
         self.recover_leftovers()
 
     def close_spider(self) -> None:
@@ -180,6 +198,8 @@ class DatasetPipeline:
     def process_item(self, item):
         if self.run is None or self.writer is None:
             return item
+        if self._failed:
+            raise DropItem("not written: the dataset cannot be written", log_level="DEBUG")
         adapter = ItemAdapter(item)
         record = ordered_record(adapter)
         line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
@@ -187,7 +207,10 @@ class DatasetPipeline:
             self.writer.write(line)
         except OSError as exc:
             self._fail(f"cannot write to the dataset in {self.run.dir}: {exc.strerror or exc}")
-            raise CloseSpider("dataset_write_failed") from exc
+            # Scrapy does not honour CloseSpider raised by a pipeline (it logs a traceback per item
+            # and crawls on), so the engine is asked to stop.
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="dataset_write_failed"))
+            raise DropItem("not written: the dataset cannot be written", log_level="DEBUG") from exc
         self.run.store.mark(record, identity(record), self.run.spider_name)
         self.stats.inc_value("caiji/written")
         return item
@@ -227,25 +250,52 @@ class DatasetPipeline:
     # --- leftovers of a killed run ----------------------------------------------------------
 
     def recover_leftovers(self) -> None:
-        """Give the complete records of a killed run's temporary files their final names."""
+        """Give the complete records of a killed run's temporary files their final names.
+
+        A killed run is one of this worker's runs (we hold its lock, so none is live) that left a
+        temporary file or finished data files without a manifest; each gets a manifest with
+        finish_reason ``killed`` listing all its files.
+        """
         assert self.run is not None
         if not self.run.spider_dir.is_dir():
             return
-        for part in sorted(self.run.spider_dir.glob(f"*/{PART_PREFIX}*")):
-            match = _PART_NAME.match(part.name)
-            if not match or not self._mine(match["run"]) or match["run"] == self.run.run_id:
-                continue
-            entry = self._recover(part, match["run"], match["seq"], bool(match["gz"]))
-            if entry:
-                self.recovered.append(entry)
+        killed: dict[tuple[Path, str], list[dict]] = {}
+        for path in sorted(self.run.spider_dir.glob(f"*/{PART_PREFIX}*")):
+            match = _PART_NAME.match(path.name)
+            tmp = _TMP_NAME.match(path.name)
+            if tmp and self._leftover(tmp["manifest"] or tmp["recovering"]):
+                # Half-written: the manifest is written again below, the part file is still there.
+                path.unlink(missing_ok=True)
+            elif match and not tmp and self._leftover(match["run"]):
+                killed.setdefault((path.parent, match["run"]), [])
+                try:
+                    entry = self._recover(path, match["run"], match["seq"], bool(match["gz"]))
+                except (OSError, ValueError) as exc:
+                    logger.error("Could not recover %s (left for a later run): %s", path, exc)
+                    continue
+                if entry:
+                    self.recovered.append(entry)
+                    killed[path.parent, match["run"]].append(entry)
+        for path in self.run.spider_dir.glob("*/articles-*"):
+            match = _DATA_NAME.match(path.name)
+            if match and self._leftover(match["run"]) and not (path.parent / f"manifest-{match['run']}.json").exists():
+                killed.setdefault((path.parent, match["run"]), [])
+        for (folder, run_id), entries in sorted(killed.items()):
+            try:
+                self._write_killed_manifest(folder, run_id, entries)
+            except (OSError, ValueError) as exc:
+                logger.error("Could not write the manifest of killed run %s: %s", run_id, exc)
 
-    def _mine(self, run_id: str) -> bool:
+    def _leftover(self, run_id: str) -> bool:
+        """True for a run of this worker other than this one: what it left is ours to recover."""
+        assert self.run is not None
         # With worker ids, each worker recovers only its own leftovers: the others' may be live.
         parts = run_id.split("-")
         worker = "-".join(parts[1:-1]) or None
-        return worker == (self.run.worker_id if self.run else None)
+        return worker == self.run.worker_id and run_id != self.run.run_id
 
     def _recover(self, part: Path, run_id: str, seq: str, gz: bool) -> dict | None:
+        assert self.run is not None
         records = _complete_lines(part, gz)
         final = part.with_name(f"articles-{run_id}-{seq}.jsonl{'.gz' if gz else ''}")
         if not records:
@@ -264,18 +314,40 @@ class DatasetPipeline:
         os.replace(tmp, final)
         part.unlink()
         _fsync_dir(final.parent)
+        # The killed run may have died between writing a record and marking it stored.
         for line in records:
             record = json.loads(line)
             self.run.store.mark(record, identity(record), self.run.spider_name)
-        entry = {**file_entry(final, len(records)), "run_id": run_id, "folder": final.parent.name}
-        crashed_manifest = final.parent / f"manifest-{run_id}.json"
-        previous = json.loads(crashed_manifest.read_text(encoding="utf-8")) if crashed_manifest.exists() else None
-        write_json_atomic(crashed_manifest, _crashed_manifest(previous, run_id, self.run, entry))
         logger.warning("Recovered %d complete records of killed run %s into %s", len(records), run_id, final)
         self.stats.inc_value("caiji/recovered_records", len(records))
-        return entry
+        return {**file_entry(final, len(records)), "run_id": run_id, "folder": final.parent.name}
+
+    def _write_killed_manifest(self, folder: Path, run_id: str, recovered: list[dict]) -> None:
+        """Write (or complete) ``manifest-<run_id>.json`` of a killed run: every data file it left."""
+        assert self.run is not None
+        path = folder / f"manifest-{run_id}.json"
+        previous = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+        fresh = {entry["name"]: {k: entry[k] for k in ("name", "records", "bytes", "sha256")} for entry in recovered}
+        files = []
+        for data in sorted(folder.glob(f"articles-{run_id}-*")):
+            if _DATA_NAME.match(data.name):
+                files.append(fresh.get(data.name) or file_entry(data, _count_lines(data)))
+        write_json_atomic(path, _killed_manifest(previous, folder, run_id, self.run, files))
 
     # --- manifest ---------------------------------------------------------------------------
+
+    def record_settings(self) -> dict:
+        """The settings that shape records, typed (``-s`` hands every value over as a string)."""
+        settings = self.settings
+        compress = (settings.get("CAIJI_COMPRESS") or "").strip().lower()
+        target = (settings.get("CAIJI_SCRIPT_TARGET") or "none").strip().lower()
+        return {
+            "CAIJI_SCRIPT_TARGET": target,
+            "CAIJI_INCREMENTAL": getattr(self.crawler.spider, "incremental", None),
+            "CAIJI_REFRESH_DAYS": settings.getfloat("CAIJI_REFRESH_DAYS", 2),
+            "CAIJI_FILE_RECORDS": int(settings.getfloat("CAIJI_FILE_RECORDS", 10000)),
+            "CAIJI_COMPRESS": compress if compress == "gzip" else None,
+        }
 
     def manifest(self, reason: str) -> dict:
         """The run's manifest (SPEC §5)."""
@@ -294,10 +366,7 @@ class DatasetPipeline:
             "finished_at": utc_isoformat(datetime.now(UTC)),
             "finish_reason": reason if not self._failed else f"{reason} ({self._failed})",
             "schema_version": SCHEMA_VERSION,
-            "settings": {
-                **{name: self.settings.get(name) for name in RECORD_SETTINGS},
-                "CAIJI_INCREMENTAL": getattr(self.crawler.spider, "incremental", None),
-            },
+            "settings": self.record_settings(),
             "files": files,
             "rejects": rejects,
             "recovered": self.recovered,
@@ -328,8 +397,19 @@ def _complete_lines(part: Path, gz: bool) -> list[bytes]:
         raw = part.read_bytes()
     except OSError:
         return []
-    # A stream cut by the kill: a decompressobj hands back everything before the cut.
-    data = zlib.decompressobj(wbits=31).decompress(raw) if gz else raw
+    if gz:
+        # A stream cut by the kill: a decompressobj hands back everything before the cut. Fed in
+        # blocks, so what precedes damaged bytes is kept when zlib gives up on them.
+        inflate = zlib.decompressobj(wbits=31)
+        chunks = []
+        try:
+            for start in range(0, len(raw), 1 << 16):
+                chunks.append(inflate.decompress(raw[start : start + (1 << 16)]))
+        except zlib.error:
+            pass
+        data = b"".join(chunks)
+    else:
+        data = raw
     lines = []
     for line in data.split(b"\n")[:-1]:
         try:
@@ -340,12 +420,28 @@ def _complete_lines(part: Path, gz: bool) -> list[bytes]:
     return lines
 
 
-def _crashed_manifest(previous: dict | None, run_id: str, run: DatasetRun, entry: dict) -> dict:
+def _count_lines(path: Path) -> int:
+    """The number of lines of a finished (possibly gzipped) data file."""
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rb") as f:
+        return sum(1 for _ in f)
+
+
+def _run_started(run_id: str) -> str | None:
+    """The start time a run id carries (``20261129T035537Z-…``), as ISO 8601 UTC."""
+    try:
+        return utc_isoformat(datetime.strptime(run_id.split("-", 1)[0], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC))
+    except ValueError:
+        return None
+
+
+def _killed_manifest(previous: dict | None, folder: Path, run_id: str, run: DatasetRun, files: list[dict]) -> dict:
+    """The manifest of a run that died before writing its own (or whose files changed since)."""
     manifest = previous or {
         "spider": run.spider_name,
         "run_id": run_id,
         "worker_id": run.worker_id,
-        "started_at": None,
+        "started_at": _run_started(run_id),
         "finished_at": None,
         "finish_reason": "killed",
         "schema_version": SCHEMA_VERSION,
@@ -355,8 +451,10 @@ def _crashed_manifest(previous: dict | None, run_id: str, run: DatasetRun, entry
         "recovered": [],
         "counts": {"written": 0},
     }
+    rejects = folder / f"rejects-{run_id}.jsonl"
+    if previous is None and rejects.exists():
+        manifest["rejects"] = file_entry(rejects, _count_lines(rejects))
     manifest["recovered_by"] = run.run_id
-    file = {k: entry[k] for k in ("name", "records", "bytes", "sha256")}
-    manifest["files"] = [f for f in manifest["files"] if f["name"] != file["name"]] + [file]
-    manifest["counts"]["written"] = sum(f["records"] for f in manifest["files"])
+    manifest["files"] = files
+    manifest.setdefault("counts", {})["written"] = sum(f["records"] for f in files)
     return manifest

@@ -1,1 +1,1 @@
-"""caiji's Scrapy commands (COMMANDS_MODULE): ``crawl`` with exit codes, ``extract``, ``summary``."""
+"""caiji's Scrapy commands (COMMANDS_MODULE): ``crawl`` with exit codes, ``extract``, ``summary``, ``validate``."""

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import logging
 import sys
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
+from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
 
 from crawler.config import check_settings
 from crawler.report import run_summary
 from crawler.run import DatasetRun
+
+logger = logging.getLogger(__name__)
 
 
 class Command(ScrapyCrawl):
@@ -22,8 +28,13 @@ class Command(ScrapyCrawl):
         assert self.crawler_process is not None and self.settings is not None
         check_settings(self.settings)
         crawler = self._create_crawler(args[0])
-        self.crawler_process.crawl(crawler, **opts.spargs)
+        startup_errors: list[BaseException] = []
+        _collect_startup_error(self.crawler_process.crawl(crawler, **opts.spargs), startup_errors)
         self.crawler_process.start()
+        usage = next((exc for exc in startup_errors if isinstance(exc, UsageError)), None)
+        if usage is not None:
+            # A spider argument it cannot use (start_url …): a usage error, exit 2, like -s ones.
+            raise UsageError(str(usage), print_help=False)
         if self.crawler_process.bootstrap_failed:
             self.exitcode = 1
             return
@@ -33,5 +44,25 @@ class Command(ScrapyCrawl):
         manifest = None
         if run is not None and not (run.locked_out or run.unusable):
             manifest = run.dir / f"manifest-{run.run_id}.json"
+            # A run stopped before its folder could be made has none to point at.
+            manifest = manifest if manifest.exists() else None
         title = "caiji: run FAILED: " + str(stats.get("caiji/failure")) if self.exitcode else "caiji: run finished"
         sys.stderr.write(f"\n{title}\n{run_summary(stats, manifest)}\n")
+
+
+def _collect_startup_error(outcome: object, errors: list[BaseException]) -> None:
+    """Append the exception a crawl failed with to ``errors``, and log it unless it is a UsageError.
+
+    The crawl is an asyncio Task (asyncio reactor) or a Deferred; left alone, either logs a
+    failure to start as a traceback ("Task exception was never retrieved").
+    """
+
+    def record(exc: BaseException) -> None:
+        errors.append(exc)
+        if not isinstance(exc, UsageError):
+            logger.error("The crawl could not start: %s", exc, exc_info=exc)
+
+    if isinstance(outcome, asyncio.Future):
+        outcome.add_done_callback(lambda task: None if task.cancelled() or not task.exception() else record(task.exception()))
+    elif isinstance(outcome, Deferred):
+        outcome.addErrback(lambda failure: record(failure.value) if isinstance(failure, Failure) else None)
