@@ -17,17 +17,17 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from opencc import OpenCC  # noqa: E402
+from opencc import OpenCC
 
-from crawler.decoding import decode_html  # noqa: E402
-from crawler.extract import PageExtractor, file_url  # noqa: E402
-from crawler.rules import NoArticle  # noqa: E402
-from pipelines import RejectItem  # noqa: E402
+from crawler.decoding import decode_html
+from crawler.extract import PageExtractor, file_url
+from crawler.rules import NoArticle
+from pipelines import RejectItem
 
 _T2S = OpenCC("t2s")
 _COUNTED = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbfA-Za-z0-9]")
@@ -49,15 +49,14 @@ def body_f1(found: str | None, truth: str) -> float:
 
 
 def time_ok(found: str | None, truth: str) -> bool:
-    t = _TRUTH_TIME.search(truth)
-    f = _TRUTH_TIME.search(found or "")
-    if not t or not f:
+    """Same date (as far as the label gives one: some give only a year and month), and the same
+    hour and minute where the label has them."""
+    want = [int(x) for x in re.findall(r"\d+", truth)][:5]
+    got = _TRUTH_TIME.search(found or "")
+    if not want or not got:
         return False
-    if [int(x) for x in t.groups()[:3]] != [int(x) for x in f.groups()[:3]]:
-        return False
-    if t.group(4) is None:
-        return True
-    return f.group(4) is not None and (int(t.group(4)), int(t.group(5))) == (int(f.group(4)), int(f.group(5)))
+    have = [int(x) if x is not None else None for x in got.groups()]
+    return all(have[i] == value for i, value in enumerate(want))
 
 
 def author_ok(found: str | None, truth: str) -> bool:
@@ -69,12 +68,15 @@ def author_ok(found: str | None, truth: str) -> bool:
 
 def caiji_system() -> Callable[[bytes, str], dict]:
     extractor = PageExtractor("hans")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
 
     def run(html: bytes, url: str) -> dict:
         try:
             record = extractor.extract(html, url, None, now)
-        except (NoArticle, RejectItem):
+        except NoArticle as exc:
+            # Scored on what was found even when the record would be rejected (no title, say).
+            record = {"title": None, "body": None, "timestamp": None, "author": None, **dict(exc.item or {})}
+        except RejectItem:
             return {}
         # Compare the time as the page shows it (local), which is what the labels hold.
         return {"title": record["title"], "body": record["body"], "time": record["timestamp"], "author": record["author"]}
@@ -108,7 +110,12 @@ def gne_system() -> Callable[[bytes, str], dict] | None:
     def run(html: bytes, url: str) -> dict:
         text, _ = decode_html(html)
         data = extractor.extract(text)
-        return {"title": data.get("title"), "body": data.get("content"), "time": data.get("publish_time"), "author": data.get("author")}
+        return {
+            "title": data.get("title"),
+            "body": data.get("content"),
+            "time": data.get("publish_time"),
+            "author": data.get("author"),
+        }
 
     return run
 
@@ -182,8 +189,12 @@ def main(argv: list[str] | None = None) -> int:
     results: dict = {}
     for name, system in systems.items():
         for group, pages in groups.items():
-            results.setdefault(group, {})[name] = score(system, pages, args.show_misses if name == "caiji" and group == "ALL" else None)
-    print(f"{'folder':<12} {'system':<12} {'pages':>5} {'body F1':>8} {'time':>6} {'author':>7} {'title':>6} {'crash':>6} {'sec':>6}")
+            results.setdefault(group, {})[name] = score(
+                system, pages, args.show_misses if name == "caiji" and group == "ALL" else None
+            )
+    print(
+        f"{'folder':<12} {'system':<12} {'pages':>5} {'body F1':>8} {'time':>6} {'author':>7} {'title':>6} {'crash':>6} {'sec':>6}"
+    )
     fmt = lambda v: "-" if v is None else f"{v:.3f}"  # noqa: E731
     for group, by_system in results.items():
         for name, r in by_system.items():

@@ -13,7 +13,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 _SEP = r"\s*[-/.]\s*"
-_TIME = r"(?:\s*(?:T|\s|日)?\s*(?P<H>\d{1,2})\s*[:：时時点點]\s*(?P<M>\d{1,2})(?:\s*[:：分]\s*(?P<S>\d{1,2}))?)?"
+_TIME = r"(?:\s*(?:T|\s|日)?\s*(?P<H>\d{1,2})\s*[:：时時点點]\s*(?P<M>\d{1,2})(?:\s*[:：分]\s*(?P<S>\d{1,2}))?(?:\s*(?P<ampm>[AaPp][Mm])\b)?)?"
 _ZONE = r"(?:\s*(?P<Z>Z|[+-]\d{2}:?\d{2}))?"
 _ABSOLUTE = [
     # 2025-03-31 13:17:35, 2025/3/31 13:17, 2025.03.31, 2025-03-31T13:17:35+08:00
@@ -29,6 +29,8 @@ _ABSOLUTE = [
     ),
     # 2025年3月31日 13:17, 2025年03月31日13时17分
     re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号號]?" + _TIME),
+    # 9/17/2004 5:54:13 AM (month first, as English-language software prints it)
+    re.compile(r"(?<![\d/])(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>(?:19|20)\d{2})(?!\d)" + _TIME),
     # 20250331 13:17 (compact, only with a time, to avoid ids)
     re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})(?P<m>[01]\d)(?P<d>[0-3]\d)\s+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?"),
 ]
@@ -43,6 +45,7 @@ _AGO = re.compile(
 _DAY_WORD = re.compile(
     r"(?P<word>今天|今日|昨天|昨日|前天|前日)\s*(?:(?P<H>\d{1,2})\s*[:：]\s*(?P<M>\d{2})(?:\s*[:：]\s*(?P<S>\d{2}))?)?"
 )
+_YEAR_MONTH = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*年\s*(?P<m>\d{1,2})\s*月")
 _JUST_NOW = re.compile(r"刚刚|剛剛|刚才|剛才")
 _UNIT_SECONDS = {
     "秒": 1,
@@ -120,7 +123,10 @@ def parse_time(
         match = pattern.search(text)
         if match:
             g = match.groupdict()
-            found = _build(tz, int(g["y"]), int(g["m"]), int(g["d"]), g.get("H"), g.get("M"), g.get("S"), g.get("Z"))
+            hour = g.get("H")
+            if hour and g.get("ampm"):
+                hour = str(int(hour) % 12 + (12 if g["ampm"].lower() == "pm" else 0))
+            found = _build(tz, int(g["y"]), int(g["m"]), int(g["d"]), hour, g.get("M"), g.get("S"), g.get("Z"))
             if found:
                 return found
     now = (now or datetime.now(UTC)).astimezone(tz)
@@ -143,6 +149,10 @@ def parse_time(
         if found and found > now + timedelta(days=1):
             found = _build(tz, now.year - 1, int(match["m"]), int(match["d"]), match["H"], match["M"], match["S"], None)
         return found
+    match = _YEAR_MONTH.search(text)
+    if match and fallback:
+        # Only a month is shown (magazine issues: 1998年3月号): its first day.
+        return _build(tz, int(match["y"]), int(match["m"]), 1, None, None, None, None)
     return _dateparser(text, tz, now) if fallback else None
 
 

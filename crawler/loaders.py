@@ -13,7 +13,7 @@ from crawler.items import ArticleItem
 from crawler.text import clean_optional, clean_text
 
 # Separators portals put between a headline and the site name in <title>.
-_SUFFIX_SEPARATORS = re.compile(r"\s*(?:\s[-–—|]\s|_|\||｜|—|–|::)\s*")
+_SUFFIX_SEPARATORS = re.compile(r"\s*(?:\s[-–—|]\s|--|_|\||｜|—|–|::)\s*")
 # A label in front of a byline or source line: 作者:, 来源：, 責任編輯:, By …
 _LABEL = re.compile(
     r"^\s*(?:作者|作\s*者|来源|來源|来自|來自|出处|出處|稿源|文|撰文|编辑|編輯|责任编辑|責任編輯|责编|責編|by)\s*[:：丨|/]\s*",

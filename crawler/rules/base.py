@@ -19,7 +19,7 @@ from crawler.dates import parse_date, utc_isoformat
 from crawler.html import image_url, iter_images, lines, text_of
 from crawler.items import ArticleItem
 from crawler.loaders import ArticleLoader, strip_generic_suffix
-from crawler.rules import generic
+from crawler.rules import bylines, generic
 from crawler.text import clean_optional, clean_text
 
 
@@ -65,6 +65,11 @@ class Rules:
     loader_class: ClassVar[type[ArticleLoader]] = ArticleLoader
 
     @classmethod
+    def timezone_for(cls, url: str) -> str:
+        """The timezone the page at ``url`` prints its times in (site rules: their own)."""
+        return cls.timezone if cls.hosts else generic.timezone_for_host(urlsplit(url).hostname or "", cls.timezone)
+
+    @classmethod
     def matches(cls, url: str) -> bool:
         """True when ``url`` is on one of this site's hosts."""
         host = (urlsplit(url).hostname or "").lower()
@@ -74,18 +79,19 @@ class Rules:
 
     def extract(self, response: TextResponse, fetched_at: datetime) -> ArticleItem:
         """The article on ``response``; raises :class:`NoArticle` when there is none."""
-        page = Page(response, self)
+        page = Page(response, self, fetched_at)
         loader = self.loader_class(
             item=ArticleItem(),
             selector=response.selector,
-            timezone=self.timezone,
+            timezone=self.timezone_for(response.url),
             fetched_at=fetched_at,
             title_suffixes=self.title_suffixes,
         )
         loader.add_value("url", response.url)
         loader.add_value("canonical_url", self.canonical_url(page))
         loader.add_value("site", self.name)
-        loader.add_value("title", self.title(page))
+        page.title = self.title(page)
+        loader.add_value("title", page.title)
         raw = self.timestamp_raw(page)
         loader.add_value("timestamp", raw)
         loader.add_value("timestamp_raw", raw)
@@ -149,22 +155,22 @@ class Rules:
     def timestamp_raw(self, page: Page) -> str | None:
         if self.time_css:
             return text_of_first(page.sel, self.time_css)
-        return generic.find_time(page.sel, page.content)
+        return generic.find_time(page.sel, page.lines, page.title, page.fetched_at)
 
     def author(self, page: Page) -> str | None:
         if self.author_css:
             return text_of_first(page.sel, self.author_css)
-        return generic.find_author(page.sel, page.content)
+        return generic.find_author(page.sel, page.lines, page.title)
 
     def source(self, page: Page) -> str | None:
         if self.source_css:
             return text_of_first(page.sel, self.source_css)
-        return generic.find_source(page.sel, page.content)
+        return generic.find_source(page.sel, page.lines, page.title)
 
     def breadcrumbs(self, page: Page) -> list[str]:
         if self.breadcrumbs_css:
             return [t for t in (text_of(s.root) for s in page.sel.css(self.breadcrumbs_css)) if t]
-        return generic.find_breadcrumbs(page.sel, self.title(page))
+        return generic.find_breadcrumbs(page.sel, page.title)
 
     def body(self, page: Page) -> list[str]:
         """The article's paragraphs, in order."""
@@ -222,10 +228,13 @@ class Rules:
 class Page:
     """A response being extracted, with the article's content block found once."""
 
-    def __init__(self, response: TextResponse, rules: Rules) -> None:
+    def __init__(self, response: TextResponse, rules: Rules, fetched_at: datetime) -> None:
         self.response = response
         self.url = response.url
         self.sel = response.selector
+        self.fetched_at = fetched_at
+        self.title: str | None = None
+        self._lines: list[bylines.Line] | None = None
         self.content: etree._Element | None = None
         # Sets of elements, not of id()s: lxml's proxies are only stable while referenced.
         self._text_excluded: set[etree._Element] = set()
@@ -239,6 +248,15 @@ class Page:
         else:
             self.content, excluded = generic.find_content(self.sel)
             self._text_excluded = self._image_excluded = excluded
+
+    @property
+    def lines(self) -> list[bylines.Line]:
+        """The page's outline (see :mod:`crawler.rules.bylines`), read once."""
+        if self._lines is None:
+            root = self.sel.root
+            title_el = generic.title_element(self.sel, self.title) if isinstance(root, etree._Element) else None
+            self._lines = bylines.outline(root, self.content, title_el) if isinstance(root, etree._Element) else []
+        return self._lines
 
     def skip(self, el: etree._Element) -> bool:
         """True for an element inside the content block that is not article text."""

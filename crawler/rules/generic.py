@@ -10,25 +10,105 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from datetime import datetime
 from urllib.parse import urljoin
 
 from lxml import etree
 from parsel import Selector
 
 from crawler.dates import parse_date, parse_time
-from crawler.html import BLOCK_TAGS, SKIP_TAGS, lines, text_of
+from crawler.html import BLOCK_TAGS, SKIP_TAGS, text_of
+from crawler.rules import bylines
 from crawler.text import clean_optional, clean_text
 
-# class/id words of blocks that are never the article.
-_NEGATIVE = re.compile(
-    r"comment|reply|footer|foot\b|copyright|nav|menu|sidebar|side-|aside|share|social|related|recommend|"
-    r"relate|hot|rank|tuijian|xiangguan|breadcrumb|crumb|login|signup|advert|\bad\b|ad-|-ad\b|ads\b|banner|"
-    r"popup|modal|toolbar|pagination|pager|tags?\b|keyword|author-info|qrcode|erweima|download|subscribe",
-    re.I,
+# class/id words (whole tokens of a class or id, split at -, _, spaces and camelCase) of blocks
+# that are never the article. Whole tokens, because substrings lie: "nav" is in "u-has-nav-bar" on
+# a <body>, "hot" in "photo", "ad" in "head".
+_NEGATIVE_TOKENS = frozenset(
+    [
+        "comment",
+        "comments",
+        "commentlist",
+        "cmt",
+        "reply",
+        "replies",
+        "footer",
+        "foot",
+        "copyright",
+        "copy",
+        "nav",
+        "navbar",
+        "navigation",
+        "menu",
+        "sidebar",
+        "side",
+        "aside",
+        "share",
+        "sharing",
+        "social",
+        "bshare",
+        "jiathis",
+        "related",
+        "relate",
+        "relates",
+        "recommend",
+        "recommended",
+        "recommendation",
+        "tuijian",
+        "xiangguan",
+        "xgyd",
+        "xgxw",
+        "hot",
+        "hotnews",
+        "rank",
+        "ranking",
+        "top10",
+        "breadcrumb",
+        "breadcrumbs",
+        "crumb",
+        "crumbs",
+        "location",
+        "position",
+        "login",
+        "signup",
+        "register",
+        "ad",
+        "ads",
+        "advert",
+        "adv",
+        "advertisement",
+        "guanggao",
+        "gg",
+        "banner",
+        "popup",
+        "modal",
+        "toolbar",
+        "pagination",
+        "pager",
+        "paging",
+        "tags",
+        "tag",
+        "keywords",
+        "keyword",
+        "qrcode",
+        "erweima",
+        "ewm",
+        "download",
+        "subscribe",
+        "widget",
+        "more",
+        "morelist",
+        "list-more",
+        "friendlink",
+        "links",
+    ]
 )
+_TOKEN_SPLIT = re.compile(r"[\s_\-:.]+|(?<=[a-z])(?=[A-Z])")
 # class/id words of blocks that usually are the article.
 _POSITIVE = re.compile(r"article|content|post|entry|main|text|body|detail|zhengwen|news_txt|cont\b|con\b", re.I)
-_BOILERPLATE_TAGS = frozenset({"nav", "footer", "aside", "form", "header", "menu"})
+_BOILERPLATE_TAGS = frozenset({"nav", "footer", "aside", "menu"})
+# Never boilerplate, whatever their classes say (ASP.NET wraps whole pages in a <form>).
+_NEVER_BOILERPLATE = frozenset({"html", "body", "main", "article", "form"})
 _PUNCT = re.compile(r"[，。！？；：、,.!?;:“”「」（）]")
 _CJK_OR_WORD = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbfA-Za-z0-9]")
 
@@ -37,19 +117,11 @@ RELATED_HEADINGS = re.compile(
     r"猜你喜欢|猜你喜歡|相关推荐|相關推薦|更多阅读|更多閱讀|推荐文章|推薦文章|相关报道|相關報導|热点推荐|熱點推薦|你可能感兴趣)"
 )
 BREADCRUMB_LABEL = re.compile(r"^(?:当前位置|當前位置|您的位置|你的位置|您现在的位置|所在位置|位置)\s*[:：]?\s*")
-_TIME_LABEL = re.compile(
-    r"发布时间|發佈時間|發布時間|发表时间|發表時間|更新时间|更新時間|时间|時間|日期|发布于|發佈於|发布|發佈|來源|来源"
-)
 _DATE_SHAPE = re.compile(
     r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}|\d+\s*(?:分钟|分鐘|小时|小時|天)前|昨天|前天|今天\s*\d|刚刚|剛剛"
 )
-_AUTHOR_LINE = re.compile(
-    r"(?:作者|作\s者|记者|記者|通讯员|通訊員|撰稿|撰文|文\s*/|文丨|文\||编辑|編輯|责任编辑|責任編輯|责编|責編|主编|主編)"
-    r"\s*[:：丨|/]?\s*(?P<name>[^\s:：|丨/,，。()（）]{2,20}(?:\s+[^\s:：|丨/,，。()（）\d]{2,6}){0,2})"
-)
-_SOURCE_LINE = re.compile(r"(?:来源|來源|来自|來自|稿源|出处|出處)\s*[:：丨|]\s*(?P<name>[^\s|丨,，。]{2,30}(?:\s[A-Za-z]+)?)")
 _BOILERPLATE_LINE = re.compile(
-    r"^(?:\(?责任编辑|（责任编辑|責任編輯|编辑[:：]|編輯[:：]|责编|来源[:：]|來源[:：]|原标题|原標題|"
+    r"^[【\[（(]?\s*(?:\(?责任编辑|（责任编辑|責任編輯|编辑[:：]|編輯[:：]|责编|来源[:：]|來源[:：]|原标题|原標題|"
     r"版权|版權|copyright|©|本文(?:来源|转载|來源)|声明[:：]|聲明[:：]|免责声明|免責聲明|分享到|扫一扫|掃一掃|"
     r"点击(?:进入|查看|关注)|返回(?:搜狐|首页)|打印本页|关闭窗口|【纠错】|上一篇|下一篇|上一頁|下一頁|上一页|下一页)",
     re.I,
@@ -64,13 +136,20 @@ def _attr_words(el: etree._Element) -> str:
     return f"{el.get('class', '')} {el.get('id', '')}"
 
 
+def _tokens(el: etree._Element) -> set[str]:
+    words = f"{el.get('class', '')} {el.get('id', '')}"
+    return {t.lower() for t in _TOKEN_SPLIT.split(words) if t}
+
+
 def is_boilerplate(el: etree._Element) -> bool:
     """True for navigation, comments, related lists, ads, footers and the like."""
     tag = el.tag if isinstance(el.tag, str) else ""
     if tag in _BOILERPLATE_TAGS:
         return True
-    words = _attr_words(el)
-    return bool(words.strip()) and bool(_NEGATIVE.search(words)) and not _POSITIVE.search(el.get("id", ""))
+    if tag in _NEVER_BOILERPLATE:
+        return False
+    tokens = _tokens(el)
+    return bool(tokens & _NEGATIVE_TOKENS) and not _POSITIVE.search(el.get("id", ""))
 
 
 def _link_chars(el: etree._Element) -> int:
@@ -85,7 +164,7 @@ def find_content(sel: Selector) -> tuple[etree._Element | None, set[etree._Eleme
     excluded: set[etree._Element] = set()
     scores: dict[etree._Element, float] = {}
     _score_tree(root, scores, excluded)
-    best, best_score = None, 0.0
+    final: dict[etree._Element, float] = {}
     for el, score in scores.items():
         text_len = len(_CJK_OR_WORD.findall(el.text_content()))
         if not text_len:
@@ -94,12 +173,52 @@ def find_content(sel: Selector) -> tuple[etree._Element | None, set[etree._Eleme
         score *= 1 - density
         if _POSITIVE.search(_attr_words(el)):
             score *= 1.2
-        if score > best_score:
-            best, best_score = el, score
-    if best is None:
+        final[el] = score
+    if not final:
+        return None, excluded
+    best = max(final, key=final.__getitem__)
+    best = _first_of_kind(best, final)
+    if _is_listing(best):
         return None, excluded
     inner = {el for el in best.iter() if isinstance(el.tag, str) and el is not best and _is_noise_inside(el)}
     return best, excluded | inner
+
+
+_LIST_ROW = re.compile(r"(?:(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?|\d{1,2}[-/]\d{1,2})(?:\s+\d{1,2}:\d{2})?\)?$")
+
+
+def _is_listing(block: etree._Element) -> bool:
+    """True for a list of links (a category or search page), which holds no article.
+
+    Its text is mostly link text, or most of its rows are "headline … date".
+    """
+    text = clean_text(block.text_content())
+    if not text:
+        return True
+    link_share = _link_chars(block) / len(text)
+    rows = [row for row in (clean_text(li.text_content()) for li in block.iter("li", "tr", "dd")) if row]
+    dated_rows = sum(1 for row in rows if _LIST_ROW.search(row) and len(row) < 80)
+    return link_share > 0.6 or (len(rows) >= 5 and dated_rows >= 0.6 * len(rows))
+
+
+def _first_of_kind(best: etree._Element, final: dict[etree._Element, float]) -> etree._Element:
+    """On a page of several posts (a blog's front page, a forum thread), the first one.
+
+    Posts are blocks of one kind (same tag and class, at the same depth) that each score as an
+    article; paragraphs of one article score for their common parent instead.
+    """
+    kind = (best.tag, best.get("class"), len(list(best.iterancestors())))
+    if not best.get("class"):
+        return best
+    peers = [
+        el
+        for el, score in final.items()
+        if score >= max(20.0, 0.05 * final[best]) and (el.tag, el.get("class"), len(list(el.iterancestors()))) == kind
+    ]
+    if len(peers) < 2:
+        return best
+    order = {el: i for i, el in enumerate(best.getroottree().getroot().iter())}
+    return min(peers, key=order.__getitem__)
 
 
 def _score_tree(root: etree._Element, scores: dict, excluded: set[etree._Element]) -> None:
@@ -224,8 +343,39 @@ _TIME_META = (
 )
 
 
-def find_time(sel: Selector, content: etree._Element | None) -> str | None:
+def find_time(sel: Selector, outline: list[bylines.Line], title: str | None, now: datetime | None = None) -> str | None:
     """The raw text of the article's time: metadata first, then the visible line near the title."""
+    found = _meta_time(sel)
+    visible = bylines.find_time(outline, title, now)
+    if visible:
+        visible = _time_element_text(sel, visible)
+    if found and visible and not re.search(r"\d{1,2}:\d{2}", found):
+        # Metadata with a date only: the page may show the same day with its time.
+        meta_day, shown = parse_time(found, fallback=False), parse_time(visible, now=now, fallback=False)
+        if meta_day and shown and shown.date() == meta_day.date():
+            return visible
+    return found or visible
+
+
+def _time_element_text(sel: Selector, line: str) -> str:
+    """The text of the smallest element on the line that shows the time (``<span>发布于 3小时前</span>``
+    rather than the whole meta line with author, source and view count)."""
+    match = bylines._DATE_SHAPE.search(line)
+    root = sel.root
+    if not match or not isinstance(root, etree._Element):
+        return line
+    fragment = match.group(0)
+    for node in root.xpath("//body//text()[contains(., $f)]", f=fragment):
+        parent = node.getparent()
+        if parent is None:
+            continue
+        text = text_of(parent) if node.is_text else clean_text(node)
+        if fragment in text and text in line:
+            return text if len(text) <= 80 else line
+    return line
+
+
+def _meta_time(sel: Selector) -> str | None:
     for entry in _json_ld(sel):
         value = entry.get("datePublished") or entry.get("dateCreated")
         if isinstance(value, str) and parse_time(value, fallback=False):
@@ -237,88 +387,27 @@ def find_time(sel: Selector, content: etree._Element | None) -> str | None:
     value = sel.xpath("//time/@datetime").get()
     if value and parse_time(value, fallback=False):
         return value.strip()
-    return _visible_time(sel, content)
+    return None
 
 
-def _visible_time(sel: Selector, content: etree._Element | None) -> str | None:
-    root = sel.root
-    title_el = _title_element(sel)
-    nodes = [n for n in root.xpath("//text()[normalize-space()]") if isinstance(n, str)]
-    order = {}
-    title_pos = None
-    content_pos = None
-    candidates = []
-    for pos, node in enumerate(nodes):
-        parent = node.getparent()
-        if parent is None:
-            continue
-        if title_pos is None and title_el is not None and (parent is title_el or title_el in parent.iterancestors()):
-            title_pos = pos
-        if content_pos is None and content is not None and (parent is content or content in parent.iterancestors()):
-            content_pos = pos
-        if _DATE_SHAPE.search(node) and len(node) < 200:
-            candidates.append((pos, node, parent))
-        order[pos] = node
-    best = None
-    best_score = -1e9
-    for pos, node, parent in candidates:
-        if any(is_boilerplate(a) and a.tag not in ("header",) for a in [parent, *parent.iterancestors()]):
-            continue
-        text = _time_text(node, parent)
-        if not parse_time(text, fallback=False):
-            continue
-        score = 0.0
-        if _TIME_LABEL.search(text):
-            score += 30
-        if title_pos is not None:
-            distance = pos - title_pos
-            score += 40 - min(abs(distance), 40) if distance >= 0 else -20 - min(-distance, 20)
-        if content_pos is not None and pos > content_pos + 3:
-            score -= 40
-        if score > best_score:
-            best, best_score = text, score
-    return best
-
-
-def _time_text(node: str, parent: etree._Element) -> str:
-    # A label and its value often sit in sibling spans: read the parent's line when it is short.
-    line = text_of(parent)
-    if len(line) <= 80 and node.strip() in line:
-        return line
-    return clean_text(node)
-
-
-def _title_element(sel: Selector) -> etree._Element | None:
+def title_element(sel: Selector, title: str | None) -> etree._Element | None:
+    """The element showing the headline: an h1 that holds it, else the first h1/h2 equal to it."""
+    for h in sel.xpath("//h1|//h2"):
+        text = text_of(h.root)
+        if text and title and (text == title or title in text):
+            return h.root
     h1 = sel.xpath("//h1")
     return h1[0].root if h1 else None
 
 
-def _header_lines(sel: Selector, content: etree._Element | None) -> list[str]:
-    """Lines between the headline and the article text, where bylines and sources live."""
-    found = []
-    title_el = _title_element(sel)
-    if title_el is not None:
-        parent = title_el.getparent()
-        for _ in range(3):
-            if parent is None:
-                break
-            block = lines(parent, is_boilerplate)
-            if len(block) > 1:
-                found = block[:12]
-                break
-            parent = parent.getparent()
-    if content is not None:
-        body_lines = lines(content)
-        found += body_lines[:2] + body_lines[-4:]
-    return found
-
-
-def find_author(sel: Selector, content: etree._Element | None) -> str | None:
-    """A byline: labelled lines near the headline or at the end of the text, else meta author."""
-    for line in _header_lines(sel, content):
-        match = _AUTHOR_LINE.search(line)
-        if match and not line.startswith(("责任编辑", "責任編輯")):
-            return clean_text(match.group(0))
+def find_author(sel: Selector, outline: list[bylines.Line], title: str | None) -> str | None:
+    """A byline near the headline or at the end of the text, else JSON-LD or meta author."""
+    found = bylines.find_author(outline, title)
+    if found:
+        return found
+    source = bylines.find_source(outline, title)
+    if source and bylines.looks_like_person(source):
+        return source  # "来源：尹娟": a person given as the source is the author
     for entry in _json_ld(sel):
         author = entry.get("author")
         if isinstance(author, list) and author:
@@ -326,17 +415,40 @@ def find_author(sel: Selector, content: etree._Element | None) -> str | None:
         name = author.get("name") if isinstance(author, dict) else author
         if isinstance(name, str) and clean_text(name):
             return clean_text(name)
-    meta = clean_optional(sel.xpath("//meta[@name='author']/@content").get())
-    return meta
+    # Meta authors are often the site or its CMS ("Discuz! Archiver"): only a person's name will do.
+    meta = clean_optional(sel.xpath("//meta[@name='author' or @property='article:author']/@content").get())
+    return meta if meta and bylines.looks_like_person(meta) else None
 
 
-def find_source(sel: Selector, content: etree._Element | None) -> str | None:
-    """The originating outlet named on a 来源 line."""
-    for line in _header_lines(sel, content):
-        match = _SOURCE_LINE.search(line)
-        if match:
-            return clean_text(match.group("name"))
-    return clean_optional(sel.xpath("//meta[@name='source' or @property='article:publisher']/@content").get())
+def find_source(sel: Selector, outline: list[bylines.Line], title: str | None) -> str | None:
+    """The originating outlet named on a 来源 line, else in metadata."""
+    found = bylines.find_source(outline, title)
+    if found:
+        return found
+    # An unlabelled outlet in an element named for it: <a class="source">人民日报</a>.
+    for el in sel.xpath("//body//*[contains(@class,'source') or contains(@id,'source') or contains(@class,'laiyuan')]"):
+        text = strip_source_label(text_of(el.root))
+        if text and len(text) <= 20 and not bylines._DATE_SHAPE.search(text):
+            return text
+    return clean_optional(sel.xpath("//meta[@name='source']/@content").get())
+
+
+def strip_source_label(text: str) -> str:
+    """``来源：新华网`` → ``新华网``."""
+    return re.sub(r"^(?:来源|來源|稿源|出处|出處)\s*[:：]?\s*", "", text).strip()
+
+
+# Hosts print times in their own zone; +08:00 unless the country domain says otherwise.
+_ZONES_BY_TLD = {
+    "tw": "Asia/Taipei", "hk": "Asia/Hong_Kong", "mo": "Asia/Macau", "sg": "Asia/Singapore", "my": "Asia/Kuala_Lumpur",
+    "jp": "Asia/Tokyo", "kr": "Asia/Seoul", "fr": "Europe/Paris", "de": "Europe/Berlin", "uk": "Europe/London",
+    "au": "Australia/Sydney", "ca": "America/Toronto", "nz": "Pacific/Auckland",
+}  # fmt: skip
+
+
+def timezone_for_host(host: str, default: str) -> str:
+    """The timezone of a host without site rules, from its country domain."""
+    return _ZONES_BY_TLD.get(host.rsplit(".", 1)[-1].lower(), default)
 
 
 # --- breadcrumbs, related links, images, pagination -------------------------------------------
@@ -346,15 +458,20 @@ def find_breadcrumbs(sel: Selector, title: str | None) -> list[str]:
     """The category trail, from a breadcrumb block or a 当前位置 line."""
     blocks = sel.xpath(
         "//*[contains(@class,'breadcrumb') or contains(@class,'crumb') or contains(@id,'breadcrumb') or "
-        "contains(@class,'position') or contains(@class,'location') or @aria-label='breadcrumb']"
+        "contains(@class,'position') or contains(@class,'location') or contains(@class,'path') or "
+        "contains(@id,'position') or contains(@id,'location') or contains(@class,'curpos') or "
+        "contains(@class,'weizhi') or @aria-label='breadcrumb']"
     )
     for block in blocks:
         crumbs = [clean_text(t) for t in block.xpath(".//a//text()").getall()]
         crumbs = [c for c in crumbs if c and c not in (">", "/", "»", "›")]
         if crumbs:
             return [BREADCRUMB_LABEL.sub("", c) for c in crumbs if c != title and BREADCRUMB_LABEL.sub("", c)]
-    for node in sel.xpath("//text()[contains(.,'当前位置') or contains(.,'您的位置') or contains(.,'當前位置')]"):
-        parent = node.root.getparent()
+    for node in sel.root.xpath(
+        "//body//text()[contains(.,'当前位置') or contains(.,'您的位置') or contains(.,'當前位置') or "
+        "contains(.,'现在的位置') or contains(.,'所在位置') or contains(.,'現在的位置')]"
+    ):
+        parent = node.getparent()
         if parent is None:
             continue
         crumbs = [clean_text(a.text_content()) for a in parent.iter("a")]
@@ -366,7 +483,7 @@ def find_breadcrumbs(sel: Selector, title: str | None) -> list[str]:
 
 def find_related(sel: Selector, base_url: str, tz: str) -> list[dict]:
     """Links of the block headed 推荐阅读/相关阅读/… in page order."""
-    for heading in sel.xpath("//h1|//h2|//h3|//h4|//h5|//div|//span|//p|//strong"):
+    for heading in sel.xpath("//h1|//h2|//h3|//h4|//h5|//div|//span|//p|//strong|//b|//td|//th|//font|//em|//dt"):
         text = clean_text("".join(heading.xpath("./text()").getall()))
         if not text or len(text) > 12 or not RELATED_HEADINGS.match(text):
             continue

@@ -1,0 +1,366 @@
+"""Finding an article's time, author and source among the lines of a page.
+
+The page is read once into an outline: its lines in order, each marked with where it sits (the
+headline, the article text, a comment or navigation block). Candidates are then scored by their
+labels (发布时间, 作者, 记者 …) and by where they sit relative to the headline and the text, which is
+what tells the article's own time from a related item's, a comment's or the copyright year.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from lxml import etree
+
+from crawler.dates import parse_time
+from crawler.html import BLOCK_TAGS, SKIP_TAGS
+from crawler.text import clean_text
+
+# Blocks whose times and names belong to someone else.
+_FOREIGN_TOKENS = frozenset(
+    [
+        "comment",
+        "comments",
+        "commentlist",
+        "cmt",
+        "reply",
+        "replies",
+        "related",
+        "relate",
+        "recommend",
+        "tuijian",
+        "xiangguan",
+        "hot",
+        "hotnews",
+        "rank",
+        "ranking",
+        "sidebar",
+        "side",
+        "aside",
+        "footer",
+        "foot",
+        "copyright",
+        "nav",
+        "navbar",
+        "menu",
+    ]
+)
+_TOKEN_SPLIT = re.compile(r"[\s_\-:.]+|(?<=[a-z])(?=[A-Z])")
+
+
+@dataclass(slots=True)
+class Line:
+    """One line of a page and where it sits."""
+
+    text: str
+    in_content: bool = False
+    foreign: bool = False
+    is_title: bool = False
+    linked: bool = False
+
+
+def outline(root: etree._Element, content: etree._Element | None, title_el: etree._Element | None) -> list[Line]:
+    """The page's lines in order, marked with content, headline and foreign (comment, nav …) blocks."""
+    out: list[Line] = []
+    buf: list[str] = []
+    flags = [False, False, False, False]  # in_content, foreign, is_title, linked of the text in buf
+
+    def newline() -> None:
+        if buf:
+            text = clean_text("".join(buf))
+            if text:
+                out.append(Line(text, *flags))
+            buf.clear()
+
+    # (element, entering, in_content, foreign, is_title, linked)
+    stack: list[tuple[etree._Element, bool, bool, bool, bool, bool]] = [(root, True, False, False, False, False)]
+    while stack:
+        el, entering, in_content, foreign, is_title, linked = stack.pop()
+        tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        if not entering:
+            if tag in BLOCK_TAGS or el is title_el:
+                newline()
+            if el is not root and el.tail:
+                if not buf:
+                    flags[:] = [in_content, foreign, is_title, linked]
+                buf.append(el.tail)
+            continue
+        if not tag or tag in SKIP_TAGS:
+            if el is not root and el.tail:
+                buf.append(el.tail)
+            continue
+        if tag == "br" or tag in BLOCK_TAGS or el is title_el:
+            newline()
+        # The flags of an element's own text; its tail takes its parent's (pushed below).
+        parent_flags = (in_content, foreign, is_title, linked)
+        in_content = in_content or el is content
+        foreign = foreign or tag in ("footer", "nav", "aside") or _is_foreign(el)
+        is_title = is_title or el is title_el
+        linked = linked or tag == "a"
+        if el.text:
+            if not buf:
+                flags[:] = [in_content, foreign, is_title, linked]
+            buf.append(el.text)
+        stack.append((el, False, *parent_flags))
+        stack.extend((child, True, in_content, foreign, is_title, linked) for child in reversed(el))
+    newline()
+    return out
+
+
+def _is_foreign(el: etree._Element) -> bool:
+    words = f"{el.get('class', '')} {el.get('id', '')}"
+    if not words.strip():
+        return False
+    return bool({t.lower() for t in _TOKEN_SPLIT.split(words) if t} & _FOREIGN_TOKENS)
+
+
+# --- time -------------------------------------------------------------------------------------
+
+_DATE_SHAPE = re.compile(
+    r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}|\d{1,2}/\d{1,2}/(?:19|20)\d{2}|"
+    r"\d+\s*(?:分钟|分鐘|小时|小時|天)前|昨天|前天|今天\s*\d|刚刚|剛剛|(?<!\d)\d{1,2}[-月]\d{1,2}日?\s+\d{1,2}:\d{2}"
+)
+_YEAR_MONTH = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月(?!\s*\d{1,2}\s*日)")
+_PUBLISH_LABEL = re.compile(
+    r"发布时间|發佈時間|發布時間|发布日期|發佈日期|发表时间|發表時間|发表于|發表於|发布于|發佈於|更新时间|更新時間|"
+    r"时间\s*[:：]|時間\s*[:：]|日期\s*[:：]|发稿时间|刊发时间|出版日期|posted|published|由\S{1,24}于\s*\d{4}"
+)
+_OTHER_LABEL = re.compile(
+    r"建立于|注册|註冊|成文日期|截止|出生|生于|加入|最后登录|最後登錄|生日|到期|有效期|开始时间|结束时间|活动时间"
+)
+
+
+def find_time(lines: list[Line], title: str | None, now: datetime | None = None) -> str | None:
+    """The text of the line that most likely holds the article's own time."""
+    now = now or datetime.now(UTC)
+    title_at = _title_index(lines, title)
+    content = [i for i, line in enumerate(lines) if line.in_content]
+    content_start = content[0] if content else None
+    content_end = content[-1] if content else None
+    best, best_score = None, -1e9
+    for i, line in enumerate(lines):
+        text = line.text
+        if len(text) > 300 or not _DATE_SHAPE.search(text):
+            continue
+        moment = parse_time(text, "Asia/Shanghai", now, fallback=False)
+        if moment is None or moment > now:
+            continue
+        score = 0.0
+        short = len(text) <= 60
+        if short and _PUBLISH_LABEL.search(text):
+            score += 50
+        if _OTHER_LABEL.search(text):
+            score -= 80
+        if re.search(r"\d{1,2}\s*[:：时時]\s*\d{2}", text):
+            score += 15
+        if not re.search(r"(?:19|20)\d{2}", text):
+            score -= 25  # relative times are also what comment and list widgets print
+        if line.foreign:
+            score -= 60
+        if line.linked:
+            score -= 30  # "headline 2025-03-28" lines of related and list widgets
+        if not short:
+            score -= 25
+        if title_at is not None:
+            distance = i - title_at
+            if distance >= 0:
+                score += 40 - min(distance, 40) + (30 if distance <= 3 else 0)
+            else:
+                score -= 15 + min(-distance, 30)
+        elif content_start is not None and 0 < content_start - i <= 8:
+            score += 40 - 2 * (content_start - i)  # no headline found: the line above the text
+        if content_start is not None and content_start < i <= content_end:
+            # Inside the article text: a date in a sentence, unless in its first or last lines.
+            score -= 0 if i - content_start <= 1 or content_end - i <= 2 else 35
+        elif content_end is not None and i > content_end:
+            score += 10 if i - content_end <= 6 else -20  # blogs put 发表于 … right after the text
+        if score > best_score:
+            best, best_score = text, score
+    if best is not None:
+        return best
+    for line in lines:
+        if not line.foreign and _YEAR_MONTH.search(line.text) and not _OTHER_LABEL.search(line.text):
+            return line.text if len(line.text) <= 60 else _YEAR_MONTH.search(line.text).group(0)
+    return None
+
+
+def _title_index(lines: list[Line], title: str | None) -> int | None:
+    for i, line in enumerate(lines):
+        if line.is_title:
+            return i
+    if title:
+        for i, line in enumerate(lines):
+            if line.text == title:
+                return i
+    return None
+
+
+# --- author and source ------------------------------------------------------------------------
+
+_CJK_NAME = r"[\u4e00-\u9fa5][\u4e00-\u9fa5·]{1,3}"
+_HANDLE = r"[A-Za-z0-9_][A-Za-z0-9_.&\-]{1,23}"
+_NAMES = rf"(?:{_CJK_NAME}|{_HANDLE})(?:(?:\s+|[、，,和及与])(?:{_CJK_NAME}|{_HANDLE})){{0,5}}"
+# Where a name ends: punctuation, a space, a digit, or the words that follow bylines.
+_NAME_END = r"(?=$|[\s）)】\]｜|/／,，。;；:：丨]|\d|发自|發自|报道|報導|报导|摄|攝|电|電|文\b)"
+_NAME_CHARS = r"[^\s:：|丨/,，。()（）【】\[\]<>=\"'!！?？]"
+# Words that follow 记者/作者 in a sentence, or labels, and are no name.
+_NOT_NAMES = re.compile(
+    r"^(?:了解|获悉|获知|得知|发现|看到|注意到|采访|从|在|近日|日前|昨日|昨天|今天|今日|表示|来到|走访|调查|随机|联系|"
+    r"一行|博客|协会|节|站|会|证|们|问|手记|观察|专访|连线|探访|实测|体验|随后|当天|当即|再次|多次|第一|一一|单位|简介|信息|"
+    r"电话|邮箱|热线|文章|专栏|介绍|信箱|姓名|登录|注册|本人|指出|认为|介绍|说|称|发布|发表|来源|來源|责任编辑|責任編輯|编辑|編輯|"
+    r"时间|時間|日期|无内容|未知|佚名|匿名|admin|administrator|网友|網友|游客|遊客|"
+    r"首页|首頁|导航|導航|关注|關注|专栏|專欄|评论|評論|分享|收藏|订阅|訂閱|返回|更多|搜索|主页|主頁|网站|網站|帮助|幫助|设置|"
+    r"下载|下載|打印|关闭|關閉|推荐|推薦|热门|熱門|最新|频道|頻道|栏目|欄目|正文|位置|阅读|閱讀|点击|點擊|字号|字號|小字号|大字号|"
+    r"附图|附圖|组图|組圖|图|圖|视频|視頻|图片|圖片|全文|原文|转载|轉載|完|待续|待續|"
+    r"新闻|新聞|体育|體育|娱乐|娛樂|汽车|汽車|房产|房產|财经|財經|科技|教育|健康|军事|軍事|国际|國際|国内|國內|社会|社會|"
+    r"文化|旅游|旅遊|时尚|時尚|女性|游戏|遊戲|读书|讀書|博客|论坛|論壇|彩票|股票|基金|理财|理財|size|color|width|height|align|style|class|font)$"
+)
+# 作者：张三, 文/张三, by 张三, 执笔人：…; a separator is required so that 作者认为… is no byline.
+_LABELLED = re.compile(
+    rf"(?:(?:作者|作\s+者|撰文|执笔人|执笔|撰稿人|撰稿|原作者|发文机关|發文機關)\s*(?:[:：丨|/]|\s)|(?:^|(?<=[\s（(【\[]))文\s*[/:：丨|]|(?:^|(?<=\d))\s*by\s)\s*"
+    rf"(?P<name>{_NAME_CHARS}{{2,24}}(?:\s*[（(][A-Za-z .]+[）)])?(?:\s+{_NAME_CHARS}{{2,12}}){{0,4}})"
+)
+_REPORTER = re.compile(
+    rf"(?P<byline>(?:[\u4e00-\u9fa5·]{{0,12}}?)(?:特约|实习|见习|首席|驻\S{{1,4}})?(?:记者|記者|通讯员|通訊員|特派员|特派員|实习生|實習生)\s*[:：]?\s*(?P<name>{_NAMES})){_NAME_END}"
+)
+_PAREN_BYLINE = re.compile(
+    rf"[（(]\s*(?:[\u4e00-\u9fa5]{{0,8}}(?:记者|通讯员|記者|通訊員)\s*)?(?P<name>{_NAMES})(?:\s*\S{{2,6}}报道)?\s*[）)]\s*$"
+)
+_BRACKET_NAME = re.compile(rf"\[\s*(?P<name>{_CJK_NAME}(?:\s+{_CJK_NAME}){{0,3}})\s*\]")
+_POSTED_BY = re.compile(
+    rf"(?:^|(?<=[\s|:：]))(?:本贴由|本帖由|由)\s*(?P<name>{_NAME_CHARS}{{2,16}}?)\s*(?:张贴|張貼|发表|發表|发布|發佈|(?:于|於)\s*\d)"
+)
+_POSTED = re.compile(r"^(?:发表于|發表於|发布于|發佈於|posted)", re.I)
+_EDITOR = re.compile(rf"(?:责任编辑|責任編輯|责编|責編|编辑|編輯|主编|主編)\s*[:：]?\s*(?P<name>{_NAMES}){_NAME_END}")
+_SOURCE = re.compile(
+    r"(?:来源|來源|来自|來自|稿源|出处|出處|转自|轉自)\s*[:：丨|]\s*[\[［【]?\s*(?P<name>[^\s|丨,，。:：()（）【】\[\]［］]{2,30})"
+)
+_OUTLET = re.compile(
+    r"(?:网|網|报|報|社|台|站|刊|部|局|委|院|会|會|中心|新闻|新聞|频道|頻道|杂志|雜誌|在线|在線|政府|办公室|辦公室|出版|com|cn|net)$"
+)
+_LONE_NAME = re.compile(rf"^(?:{_CJK_NAME}(?:[、，, ]{_CJK_NAME}){{0,4}}|{_HANDLE})$")
+
+
+_LABEL_WORD = re.compile(
+    r"来源|來源|发布|發佈|发表|發表|时间|時間|日期|阅读|閱讀|点击|點擊|编辑|編輯|责编|浏览|瀏覽|字号|字號|\d"
+)
+
+
+def _clean_name(name: str) -> str | None:
+    # "李明 来源：…", "小林说史 发布于 3小时前": the name ends where the next label starts.
+    tokens = []
+    for token in clean_text(name).split(" "):
+        if tokens and (_LABEL_WORD.search(token) or _NOT_NAMES.match(token)):
+            break
+        tokens.append(token)
+    name = " ".join(tokens).strip("·&-_. ")
+    if not name or _NOT_NAMES.match(name) or re.fullmatch(r"[\d\W_]+", name):
+        return None
+    return name
+
+
+def looks_like_person(name: str) -> bool:
+    """True for a short personal name or handle, not an outlet (新华网, 人民日报)."""
+    return bool(_LONE_NAME.match(name)) and not _OUTLET.search(name) and not _NOT_NAMES.match(name)
+
+
+def find_author(lines: list[Line], title: str | None) -> str | None:
+    """The byline: labelled or reporter lines near the headline or the end of the text.
+
+    An editor (责任编辑) is taken only when the page names no author: downstream users would
+    rather have the person responsible than nothing, and labelled corpora count it so.
+    """
+    title_at = _title_index(lines, title)
+    content = [i for i, line in enumerate(lines) if line.in_content]
+    start = content[0] if content else (title_at + 1 if title_at is not None else 0)
+    end = content[-1] if content else start
+    head = title_at if title_at is not None else start
+    window = list(range(max(0, head - 3), min(len(lines), max(start, head) + 4)))
+    window += list(range(max(start + 3, end - 4), min(len(lines), end + 8)))
+    # Short labelled lines (编辑：…, 作者：…) can stand anywhere in the text.
+    window += [i for i in content if len(lines[i].text) <= 40]
+    candidates: list[tuple[int, int, str]] = []  # (score, -distance, text)
+    seen: set[int] = set()
+    for i in window:
+        if i in seen:
+            continue
+        seen.add(i)
+        line = lines[i]
+        # Foreign blocks (comments, sidebars) name other people; a post's own footer right
+        # after the text is the exception.
+        if line.foreign and not line.in_content and not (end < i <= end + 3):
+            continue
+        following = lines[i + 1].text if i + 1 < len(lines) else ""
+        for score, found in _author_candidates(line.text, following, end - 3 <= i <= end + 3):
+            if line.foreign and not line.in_content:
+                score -= 30
+            candidates.append((score, -abs(i - start), found))
+        # A blog or essay: the author's name alone on a line right under the headline (or, with
+        # no headline found, at the top of the text).
+        if 0 < i - (title_at if title_at is not None else start - 1) <= 2 and looks_like_person(line.text):
+            candidates.append((60 - (i - head), -abs(i - start), line.text))
+        if _POSTED.match(following) and looks_like_person(line.text):
+            candidates.append((75, -abs(i - start), line.text))  # "ggjjzhzz / 发表于 2005-9-15"
+    if not candidates:
+        return None
+    return max(candidates)[2]
+
+
+def _author_candidates(text: str, following: str, near_text: bool) -> list[tuple[int, str]]:
+    found: list[tuple[int, str]] = []
+    short = len(text) <= 40
+    label_only = re.search(r"(?:作者|作\s+者|执笔人|(?:^|\s)by|本贴由|本帖由|^由)\s*[:：]?\s*$", text, re.I)
+    if label_only and following:
+        joined = text + following
+        match = _POSTED_BY.search(joined)
+        name = _clean_name(match["name"] if match else following)
+        if name and len(name) <= 24 and "=" not in name:
+            found.append((95, name))
+    match = _LABELLED.search(text)
+    if match:
+        name = _clean_name(match["name"])
+        if name and "=" not in name:
+            found.append((100, name))
+    match = _POSTED_BY.search(text)
+    if match:
+        name = _clean_name(match["name"])
+        if name:
+            found.append((85, name))
+    for match in _REPORTER.finditer(text):
+        name = _clean_name(match["name"])
+        inside_parens = bool(re.search(r"[（(][^）)]*$", text[: match.start("name")]))
+        if name and (short or inside_parens or match.start() == 0):
+            found.append((90, clean_text(match["byline"])))
+    match = _PAREN_BYLINE.search(text)
+    if match and near_text and not text.startswith(("·", "•", "[", "【")):
+        name = _clean_name(match["name"])
+        if name:
+            found.append((70, name))
+    match = _BRACKET_NAME.search(text)
+    if match and re.search(r"\d{1,2}:\d{2}|来源|來源", text):
+        name = _clean_name(match["name"])
+        if name and looks_like_person(name):
+            found.append((65, name))  # sohu: "2004年7月16日08:19 [ 黄宇 ] 来源：…"
+    match = _EDITOR.search(text)
+    if match and short:
+        name = _clean_name(match["name"])
+        if name:
+            found.append((30, name))
+    return found
+
+
+def find_source(lines: list[Line], title: str | None) -> str | None:
+    """The outlet a 来源 line names, near the headline or at the end of the text."""
+    title_at = _title_index(lines, title)
+    content = [i for i, line in enumerate(lines) if line.in_content]
+    start = content[0] if content else (title_at or 0)
+    end = content[-1] if content else start
+    indexes = list(range(max(0, (title_at if title_at is not None else start) - 2), min(len(lines), start + 2)))
+    indexes += list(range(max(start + 2, end - 3), min(len(lines), end + 4)))
+    for i in indexes:
+        match = _SOURCE.search(lines[i].text)
+        if match and not lines[i].foreign:
+            return clean_text(match["name"])
+    return None
