@@ -7,6 +7,7 @@ import re
 import socket
 import subprocess
 import sys
+from urllib.parse import urlsplit
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -121,3 +122,60 @@ def test_demo_script(tmp_path):
 def test_scrapy_list():
     done = subprocess.run(scrapy_command("list"), cwd=PROJECT, capture_output=True, text=True, env={**os.environ})
     assert "tftnews" in done.stdout.split()
+
+
+def test_generic_spider_finds_every_article(portal, tmp_path):
+    result = run_crawl("generic", portal.url, tmp_path)
+    assert result.code == 0, result.stderr[-2000:]
+    records = result.records("generic")
+    assert sorted(re.search(r"/news/(\d+)\.html$", canonical(r)).group(1) for r in records) == ARTICLE_IDS
+    (seed,) = [r for r in records if canonical(r).endswith("/news/1000.html")]
+    assert seed["site"] == "generic"
+    assert seed["title"] == "深化民族团结进步创建工作"
+    assert seed["timestamp"] == "2025-03-31T13:17:35+08:00"
+    assert seed["breadcrumbs"] == ["首页", "每日头条", "民俗"]
+    assert "代洪" in seed["author"]
+    assert [i["caption"] for i in seed["images"]][1:] == [
+        "新滩中学民族团结文体艺术节活动。供图",
+        "绥江县创建省级民族团结进步示范县业务培训会。供图",
+        "专题文艺演出。供图",
+    ]
+    assert len(seed["related_links"]) == 5
+    assert all(urlsplit(r["url"]).hostname == "127.0.0.1" for r in records)
+
+
+def test_generic_spider_max_pages(portal, tmp_path):
+    capped = subprocess.run(
+        scrapy_command(
+            "crawl",
+            "generic",
+            "-a",
+            f"start_url={portal.url}",
+            "-a",
+            "max_pages=5",
+            "-s",
+            f"CAIJI_DATA_DIR={tmp_path / 'capped'}",
+        ),
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert capped.returncode == 0, capped.stderr[-2000:]
+    (manifest,) = [json.loads(p.read_text()) for p in (tmp_path / "capped").glob("generic/*/manifest-*.json")]
+    assert manifest["finish_reason"] == "finished"
+    assert manifest["counts"]["pages"] <= 5 + 1  # and robots.txt
+
+
+def test_generic_spider_bad_argument_is_a_usage_error(portal, tmp_path):
+    done = subprocess.run(
+        scrapy_command(
+            "crawl", "generic", "-a", f"start_url={portal.url}", "-a", "max_pages=lots", "-s", f"CAIJI_DATA_DIR={tmp_path}"
+        ),
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "max_pages" in done.stderr

@@ -96,7 +96,8 @@ def outline(root: etree._Element, content: etree._Element | None, title_el: etre
         # The flags of an element's own text; its tail takes its parent's (pushed below).
         parent_flags = (in_content, foreign, is_title, linked)
         in_content = in_content or el is content
-        foreign = foreign or tag in ("footer", "nav", "aside") or _is_foreign(el)
+        # Figures and their captions credit photographers (通讯员 李国强 摄), not authors.
+        foreign = foreign or tag in ("footer", "nav", "aside", "figure", "figcaption") or _is_foreign(el)
         is_title = is_title or el is title_el
         linked = linked or tag == "a"
         if el.text:
@@ -132,6 +133,17 @@ _OTHER_LABEL = re.compile(
 )
 
 
+_OTHER_PREFIX = re.compile(r"(?:注册|註冊|登录|登錄|截止|开始|開始|结束|結束|活动|活動|成文|出生|建立|加入|到期|最后|最後)\s*$")
+
+
+def _publish_label(text: str) -> re.Match | None:
+    """The first publish label of a line that is not part of another one (注册时间 is no 时间)."""
+    for match in _PUBLISH_LABEL.finditer(text):
+        if not _OTHER_PREFIX.search(text[max(0, match.start() - 4) : match.start()]):
+            return match
+    return None
+
+
 def find_time(lines: list[Line], title: str | None, now: datetime | None = None) -> str | None:
     """The text of the line that most likely holds the article's own time."""
     now = now or datetime.now(UTC)
@@ -144,21 +156,28 @@ def find_time(lines: list[Line], title: str | None, now: datetime | None = None)
         text = line.text
         if len(text) > 300 or not _DATE_SHAPE.search(text):
             continue
+        label = _publish_label(text)
+        if label and label.start() and _DATE_SHAPE.search(text[: label.start()]):
+            # "注册时间：2010-01-01 发布于 2025-03-27": the time is read from the label on.
+            text = text[label.start() :]
         moment = parse_time(text, "Asia/Shanghai", now, fallback=False)
         if moment is None or moment > now:
             continue
         score = 0.0
         short = len(text) <= 60
-        if short and _PUBLISH_LABEL.search(text):
+        if short and label:
             score += 50
-        if _OTHER_LABEL.search(text):
+        elif _OTHER_LABEL.search(text):
             score -= 80
         if re.search(r"\d{1,2}\s*[:：时時]\s*\d{2}", text):
             score += 15
         if not re.search(r"(?:19|20)\d{2}", text):
             score -= 25  # relative times are also what comment and list widgets print
         if line.foreign:
-            score -= 60
+            # Comments and widgets print other times; a blog post's own footer right after the
+            # text ("发表于 2005年09月07日 11:57") is the exception.
+            own_footer = label is not None and content_end is not None and 0 < i - content_end <= 3
+            score -= 30 if own_footer else 100
         if line.linked:
             score -= 30  # "headline 2025-03-28" lines of related and list widgets
         if not short:
@@ -173,10 +192,10 @@ def find_time(lines: list[Line], title: str | None, now: datetime | None = None)
             score += 40 - 2 * (content_start - i)  # no headline found: the line above the text
         if content_start is not None and content_start < i <= content_end:
             # Inside the article text: a date in a sentence, unless in its first or last lines.
-            score -= 0 if i - content_start <= 1 or content_end - i <= 2 else 35
+            score -= 0 if i - content_start <= 3 or content_end - i <= 2 else 35
         elif content_end is not None and i > content_end:
             score += 10 if i - content_end <= 6 else -20  # blogs put 发表于 … right after the text
-        if score > best_score:
+        if score > best_score and score > -20:
             best, best_score = text, score
     if best is not None:
         return best
@@ -210,8 +229,9 @@ _NOT_NAMES = re.compile(
     r"^(?:了解|获悉|获知|得知|发现|看到|注意到|采访|从|在|近日|日前|昨日|昨天|今天|今日|表示|来到|走访|调查|随机|联系|"
     r"一行|博客|协会|节|站|会|证|们|问|手记|观察|专访|连线|探访|实测|体验|随后|当天|当即|再次|多次|第一|一一|单位|简介|信息|"
     r"电话|邮箱|热线|文章|专栏|介绍|信箱|姓名|登录|注册|本人|指出|认为|介绍|说|称|发布|发表|来源|來源|责任编辑|責任編輯|编辑|編輯|"
-    r"时间|時間|日期|无内容|未知|佚名|匿名|admin|administrator|网友|網友|游客|遊客|"
-    r"首页|首頁|导航|導航|关注|關注|专栏|專欄|评论|評論|分享|收藏|订阅|訂閱|返回|更多|搜索|主页|主頁|网站|網站|帮助|幫助|设置|"
+    r"时间|時間|日期|无内容|未知|佚名|匿名|admin|administrator|网友|網友|游客|遊客)|"
+    # Words that are no name on their own, but may start one (新闻 is no name; 新闻哥 may be).
+    r"^(?:首页|首頁|导航|導航|关注|關注|专栏|專欄|评论|評論|分享|收藏|订阅|訂閱|返回|更多|搜索|主页|主頁|网站|網站|帮助|幫助|设置|"
     r"下载|下載|打印|关闭|關閉|推荐|推薦|热门|熱門|最新|频道|頻道|栏目|欄目|正文|位置|阅读|閱讀|点击|點擊|字号|字號|小字号|大字号|"
     r"附图|附圖|组图|組圖|图|圖|视频|視頻|图片|圖片|全文|原文|转载|轉載|完|待续|待續|"
     r"新闻|新聞|体育|體育|娱乐|娛樂|汽车|汽車|房产|房產|财经|財經|科技|教育|健康|军事|軍事|国际|國際|国内|國內|社会|社會|"
@@ -244,7 +264,7 @@ _LONE_NAME = re.compile(rf"^(?:{_CJK_NAME}(?:[、，, ]{_CJK_NAME}){{0,4}}|{_HAN
 
 
 _LABEL_WORD = re.compile(
-    r"来源|來源|发布|發佈|发表|發表|时间|時間|日期|阅读|閱讀|点击|點擊|编辑|編輯|责编|浏览|瀏覽|字号|字號|\d"
+    r"来源|來源|发布|發佈|发表|發表|时间|時間|日期|阅读|閱讀|点击|點擊|编辑|編輯|责编|浏览|瀏覽|字号|字號|发自|發自|报道|報導|摄|攝|\d"
 )
 
 
@@ -288,9 +308,9 @@ def find_author(lines: list[Line], title: str | None) -> str | None:
             continue
         seen.add(i)
         line = lines[i]
-        # Foreign blocks (comments, sidebars) name other people; a post's own footer right
-        # after the text is the exception.
-        if line.foreign and not line.in_content and not (end < i <= end + 3):
+        # Foreign blocks (comments, sidebars, captions) name other people; a post's own footer
+        # right after the text is the exception.
+        if line.foreign and not (end < i <= end + 3):
             continue
         following = lines[i + 1].text if i + 1 < len(lines) else ""
         for score, found in _author_candidates(line.text, following, end - 3 <= i <= end + 3):
@@ -332,7 +352,7 @@ def _author_candidates(text: str, following: str, near_text: bool) -> list[tuple
         name = _clean_name(match["name"])
         inside_parens = bool(re.search(r"[（(][^）)]*$", text[: match.start("name")]))
         if name and (short or inside_parens or match.start() == 0):
-            found.append((90, clean_text(match["byline"])))
+            found.append((90, clean_text(text[match.start("byline") : match.start("name")] + name)))
     match = _PAREN_BYLINE.search(text)
     if match and near_text and not text.startswith(("·", "•", "[", "【")):
         name = _clean_name(match["name"])

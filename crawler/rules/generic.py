@@ -128,7 +128,7 @@ _BOILERPLATE_LINE = re.compile(
 )
 _NEXT_PAGE = re.compile(r"^\s*(?:下一页|下一頁|下页|下頁|后一页|next\s*page|›|»)\s*$", re.I)
 _CAPTION_LINE = re.compile(
-    r"^(?:图为|圖為|图片来源|圖片來源|图[:：]|圖[:：]|▲)|(?:供图|供圖|摄|攝|资料照|資料照|图片|圖片)[)）]?。?$"
+    r"^(?:图为|圖為|图片来源|圖片來源|图[:：]|圖[:：]|▲)|(?:供图|供圖|摄|攝|资料照|資料照|资料图|資料圖|网络图|網絡圖|图片|圖片)[)）]?。?$"
 )
 
 
@@ -487,15 +487,35 @@ def find_related(sel: Selector, base_url: str, tz: str) -> list[dict]:
         text = clean_text("".join(heading.xpath("./text()").getall()))
         if not text or len(text) > 12 or not RELATED_HEADINGS.match(text):
             continue
-        block = heading.root.getparent()
+        # The list is what follows the heading: its next siblings, or, when the heading is
+        # alone in its wrapper (<div class="hd"><h3>推荐阅读</h3></div>), the wrapper's.
+        node = heading.root
         for _ in range(3):
-            if block is None:
-                break
-            anchors = [a for a in block.iter("a") if a.get("href") and len(clean_text(a.text_content())) >= 4]
+            anchors = [
+                a
+                for sibling in node.itersiblings()
+                for a in sibling.iter("a")
+                if a.get("href") and len(clean_text(a.text_content())) >= 4
+            ]
             if anchors:
                 return _related_from(anchors, base_url, tz)
-            block = block.getparent()
+            parent = node.getparent()
+            if parent is None or len(parent) > 1 or parent.tag in ("body", "html"):
+                return []
+            node = parent
     return []
+
+
+def _list_item(a: etree._Element) -> etree._Element | None:
+    """The list entry an anchor belongs to (its li, dd or tr, or a small wrapper)."""
+    for ancestor in a.iterancestors():
+        if ancestor.tag in ("li", "dd", "tr", "dt"):
+            return ancestor
+        if ancestor.tag in ("ul", "ol", "dl", "table", "body"):
+            break
+        if len(ancestor.xpath(".//a[@href]")) > 2:
+            break
+    return a.getparent()
 
 
 def _related_from(anchors: list[etree._Element], base_url: str, tz: str) -> list[dict]:
@@ -509,18 +529,23 @@ def _related_from(anchors: list[etree._Element], base_url: str, tz: str) -> list
         if url in seen:
             continue
         seen.add(url)
-        item = a.getparent()
-        date_text = None
+        item = _list_item(a)
+        title = clean_text(a.text_content())
+        date_text = summary = None
         if item is not None:
             for node in item.xpath(".//text()"):
                 if _DATE_SHAPE.search(node):
                     date_text = node
                     break
+            # A teaser: the item's longest text that is neither the headline nor the date.
+            texts = [clean_text(t.text_content()) for t in item.iter("p", "div", "span", "dd") if not len(t.xpath(".//a"))]
+            texts = [t for t in texts if t != title and len(_DATE_SHAPE.sub("", t).strip()) >= 15]
+            summary = max(texts, key=len) if texts else None
         links.append(
             {
                 "url": url,
-                "title": clean_text(a.text_content()),
-                "summary": None,
+                "title": title,
+                "summary": summary,
                 "date": parse_date(date_text, tz) if date_text else None,
             }
         )

@@ -1,0 +1,174 @@
+"""Tables of cases for the generic heuristics: titles, times, bylines, captions, links."""
+
+from datetime import UTC, datetime
+
+import pytest
+from lxml import html as lxml_html
+from parsel import Selector
+from scrapy.http import HtmlResponse
+
+from crawler.rules import get_rules
+from crawler.rules.generic import caption_near, find_title
+from crawler.spiders.links import is_pagination, link_kind
+
+NOW = datetime(2025, 4, 1, 2, 0, tzinfo=UTC)
+pytestmark = pytest.mark.pure
+
+
+def extract(body: str, url: str = "https://news.example.cn/a/20250331/123456.html"):
+    response = HtmlResponse(url=url, body=body.encode("utf-8"), encoding="utf-8")
+    return get_rules("generic").extract(response, NOW)
+
+
+def article(meta: str = "", after: str = "", head: str = "", title: str = "城市更新让老街区焕发新活力") -> str:
+    paragraphs = "".join(
+        f"<p>第{n}段：城市更新工作坚持以人民为中心，改造老旧小区、完善公共服务设施，让居民生活更加便利舒适，街区面貌焕然一新。</p>"
+        for n in range(1, 6)
+    )
+    return (
+        f"<html><head><title>{title}_示例新闻网</title>{head}</head><body>"
+        "<div class='nav'><a href='/'>首页</a><a href='/news/'>新闻</a></div>"
+        f"<div class='main'><h1>{title}</h1>{meta}<div class='article-content'>{paragraphs}</div>{after}</div>"
+        "<div class='footer'>Copyright © 2003-2025 示例新闻网 版权所有 京ICP备12345678号</div></body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("head", "body", "expected"),
+    [
+        ("<title>春耕备耕正当时_新浪网</title>", "<h1>春耕备耕正当时</h1>", "春耕备耕正当时"),
+        ("<title>春耕备耕正当时 - 网易新闻</title>", "", "春耕备耕正当时 - 网易新闻"),  # suffix stripped later
+        ("<meta property='og:title' content='标题来自元数据'><title>别的标题</title>", "", "标题来自元数据"),
+        (
+            '<script type="application/ld+json">{"@type":"NewsArticle","headline":"结构化数据标题"}</script>',
+            "<h1>页面标题</h1>",
+            "结构化数据标题",
+        ),
+    ],
+)
+def test_find_title(head, body, expected):
+    assert find_title(Selector(text=f"<html><head>{head}</head><body>{body}</body></html>")) == expected
+
+
+@pytest.mark.parametrize(
+    ("meta", "after", "timestamp", "raw"),
+    [
+        (
+            "<div class='info'><span>发布时间：2025-03-28 10:15</span></div>",
+            "",
+            "2025-03-28T10:15:00+08:00",
+            "发布时间：2025-03-28 10:15",
+        ),
+        (
+            "<div class='info'>2025年3月28日 10:15 来源：新华社</div>",
+            "",
+            "2025-03-28T10:15:00+08:00",
+            "2025年3月28日 10:15 来源：新华社",
+        ),
+        ("<p class='meta'><span class='time'>3小时前</span></p>", "", "2025-04-01T07:00:00+08:00", "3小时前"),
+        # Traps: a related item's date, a comment's date and the copyright year are not the article's.
+        (
+            "<div class='info'><span>2025-03-20 08:00</span></div>",
+            "<div class='related'><h3>相关新闻</h3><ul><li><a href='/a/1.html'>另一篇文章的标题在这里</a> 2025-03-30</li></ul></div>"
+            "<div class='comment-list'><p>网友 2025-03-31 12:00：说得好</p></div>",
+            "2025-03-20T08:00:00+08:00",
+            "2025-03-20 08:00",
+        ),
+        ("", "<div class='comments'><p>网友评论 2025-03-31 12:00</p></div>", None, None),
+        (
+            "<div class='info'>注册时间：2010-01-01 发布于 2025-03-27 09:00</div>",
+            "",
+            "2025-03-27T09:00:00+08:00",
+            "发布于 2025-03-27 09:00",
+        ),
+    ],
+)
+def test_times(meta, after, timestamp, raw):
+    item = extract(article(meta, after))
+    assert item.get("timestamp") == timestamp
+    assert item.get("timestamp_raw") == raw
+
+
+def test_metadata_time_in_the_sites_zone():
+    head = "<meta property='article:published_time' content='2025-03-28T02:15:00Z'>"
+    item = extract(article(head=head))
+    assert item["timestamp"] == "2025-03-28T10:15:00+08:00"
+    assert item["timestamp_raw"] == "2025-03-28T02:15:00Z"
+    taipei = extract(article(head=head), "https://news.example.com.tw/a/20250328/123456.html")
+    assert taipei["timestamp"] == "2025-03-28T10:15:00+08:00"
+    paris = extract(article(head=head), "https://www.example.fr/cn/20250328-123456")
+    assert paris["timestamp"] == "2025-03-28T03:15:00+01:00"
+
+
+@pytest.mark.parametrize(
+    ("meta", "after", "author", "source"),
+    [
+        ("<div class='info'>来源：新华网 作者：张三</div>", "", "张三", "新华网"),
+        ("<div class='info'>2025-03-28 来源：人民日报</div>", "<p>（记者 李四 王五）</p>", "记者 李四 王五", "人民日报"),
+        ("", "<p>本报记者 赵六 发自北京</p>", "本报记者 赵六", None),
+        ("<div class='info'>文/小林说史</div>", "", "小林说史", None),
+        ("", "<p>（责任编辑：钱七）</p>", "钱七", None),  # only an editor: taken as the byline
+        ("<div class='info'>作者：李华 | 责任编辑：钱七</div>", "", "李华", None),  # an author beats the editor
+        ("<div class='info'>记者了解到，这项工作进展顺利。</div>", "", None, None),  # 记者 in a sentence is no byline
+        ("<div class='info'>來源：中央社 記者林志明／台北報導</div>", "", "记者林志明", "中央社"),
+    ],
+)
+def test_bylines(meta, after, author, source):
+    item = extract(article(meta, after))
+    converted = {"記者林志明": "记者林志明"}
+    assert converted.get(item.get("author"), item.get("author")) == author
+    assert item.get("source") == source
+
+
+@pytest.mark.parametrize(
+    ("markup", "caption"),
+    [
+        ("<div><p><img src='a.jpg'></p><p>图为市民在公园赏花。</p></div>", "图为市民在公园赏花。"),
+        ("<div><p><img src='a.jpg'></p><p>市民在公园赏花。新华社记者 王五 摄</p></div>", "市民在公园赏花。新华社记者 王五 摄"),
+        ("<div><p><img src='a.jpg'></p><p>资料图</p></div>", "资料图"),
+        ("<div><p><img src='a.jpg'></p><p>这是正文的下一段，讲的是别的事情，与图片无关，篇幅也比较长一些。</p></div>", None),
+    ],
+)
+def test_caption_near(markup, caption):
+    img = lxml_html.fromstring(markup).xpath("//img")[0]
+    assert caption_near(img) == caption
+
+
+def test_captions_and_editor_lines_stay_out_of_the_body():
+    after = "<p>【责任编辑：钱七】</p><p>原标题：旧的标题</p><p>分享到：微信 微博</p>"
+    meta = "<div class='article-content'><p><img src='/a.jpg'></p><p>图为改造后的街区。</p></div>"
+    item = extract(article(meta, after))
+    assert "责任编辑" not in item["body"] and "原标题" not in item["body"] and "分享到" not in item["body"]
+    assert "图为" not in item["body"]
+
+
+@pytest.mark.parametrize(
+    ("url", "text", "kind"),
+    [
+        ("https://news.example.cn/2025/03/31/a1b2.html", "城市更新让老街区焕发新活力", "article"),
+        ("https://news.example.cn/c/2025-03-31/doc-inepabcd1111111.shtml", "标题", "article"),
+        ("https://www.example.gov.cn/xxgk/202503/t20250331_123456.html", "通知", "article"),
+        ("https://www.example.com/news/178263.html", "标题", "article"),
+        ("https://www.example.com/article/98765", "标题", "article"),
+        ("https://www.example.com/guonei/", "国内", "list"),
+        ("https://www.example.com/guonei/index_2.html", "下一页", "list"),
+        ("https://www.example.com/login?next=/", "登录", "skip"),
+        ("https://www.example.com/files/report.pdf", "下载", "skip"),
+        ("mailto:editor@example.com", "投稿", "skip"),
+    ],
+)
+def test_link_kind(url, text, kind):
+    assert link_kind(url, text) == kind
+
+
+@pytest.mark.parametrize(
+    ("url", "text", "expected"),
+    [
+        ("https://www.example.com/guonei/index_2.html", "2", True),
+        ("https://www.example.com/list?page=3", "", True),
+        ("https://www.example.com/guonei/", "下一页", True),
+        ("https://www.example.com/guonei/", "国内", False),
+    ],
+)
+def test_is_pagination(url, text, expected):
+    assert is_pagination(url, text) is expected
