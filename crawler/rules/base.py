@@ -150,7 +150,7 @@ class Rules:
         found = generic.find_title(page.sel)
         if found and not self.title_suffixes:
             return strip_generic_suffix(found)
-        return found
+        return found or bylines.headline(page.lines)
 
     def timestamp_raw(self, page: Page) -> str | None:
         if self.time_css:

@@ -117,6 +117,28 @@ def _is_foreign(el: etree._Element) -> bool:
     return bool({t.lower() for t in _TOKEN_SPLIT.split(words) if t} & _FOREIGN_TOKENS)
 
 
+# --- headline -------------------------------------------------------------------------------
+
+_NOT_HEADLINE = re.compile(r"当前位置|當前位置|您的位置|>>|->|›|»|\(rss\)|^推荐|^分享|[。！？!?，,：:；;]$|https?://")
+
+
+def headline(lines: list[Line]) -> str | None:
+    """A headline for a page whose markup names none: the heading-like line that opens the
+    article text, or the one right above it."""
+    content = [i for i, line in enumerate(lines) if line.in_content]
+    if not content:
+        return None
+    start = content[0]
+    # The text's first line; the next one when the first is a breadcrumb; then the lines above.
+    opening = [start, start + 1] if re.search(r"当前位置|當前位置|您的位置|>>|->", lines[start].text) else [start]
+    for i in [*opening, *range(start - 1, max(-1, start - 5), -1)]:
+        text = lines[i].text
+        if lines[i].foreign or not 4 <= len(text) <= 60 or _NOT_HEADLINE.search(text) or _DATE_SHAPE.search(text):
+            continue
+        return text
+    return None
+
+
 # --- time -------------------------------------------------------------------------------------
 
 _DATE_SHAPE = re.compile(

@@ -222,14 +222,16 @@ def _first_of_kind(best: etree._Element, final: dict[etree._Element, float]) -> 
 
 
 def _score_tree(root: etree._Element, scores: dict, excluded: set[etree._Element]) -> None:
-    # Iterative walk that prunes boilerplate subtrees (their text never scores).
+    # Iterative walk that prunes boilerplate subtrees (their text never scores), unless the
+    # "boilerplate" holds most of the page: some sites wrap everything in a div.breadcrumb.
+    page_chars = len(root.text_content())
     stack = [root]
     while stack:
         el = stack.pop()
         tag = el.tag if isinstance(el.tag, str) else ""
         if not tag or tag in SKIP_TAGS:
             continue
-        if el is not root and is_boilerplate(el):
+        if el is not root and is_boilerplate(el) and (tag in _BOILERPLATE_TAGS or len(el.text_content()) < 0.5 * page_chars):
             excluded.add(el)
             continue
         stack.extend(el)
