@@ -24,6 +24,19 @@ def check_settings(settings: BaseSettings) -> None:
             raise UsageError(f"{name} must be a number, not {settings.get(name)!r}", print_help=False) from None
         if value < 0 or (name == "CAIJI_FILE_RECORDS" and value < 1):
             raise UsageError(f"{name} must be positive, not {settings.get(name)!r}", print_help=False)
+    for name, low, high in (
+        ("CAIJI_MIN_ARTICLES", 0, None),
+        ("CAIJI_MIN_TIMESTAMP_COVERAGE", 0, 1),
+        ("CAIJI_MAX_ERROR_RATE", 0, 1),
+        ("CAIJI_PROGRESS_INTERVAL", 0, None),
+    ):
+        try:
+            value = settings.getfloat(name)
+        except ValueError:
+            raise UsageError(f"{name} must be a number, not {settings.get(name)!r}", print_help=False) from None
+        if value < low or (high is not None and value > high):
+            span = f"between {low} and {high}" if high is not None else f"at least {low}"
+            raise UsageError(f"{name} must be {span}, not {settings.get(name)!r}", print_help=False)
     incremental = settings.get("CAIJI_INCREMENTAL")
     if incremental not in (None, "") and str(incremental).strip().lower() not in ("0", "1", "true", "false", "yes", "no"):
         raise UsageError(f"CAIJI_INCREMENTAL must be 0 or 1, not {incremental!r}", print_help=False)

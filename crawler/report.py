@@ -6,6 +6,8 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+from crawler.extensions import page_counts
+
 
 def run_summary(stats: dict, manifest_path: Path | None) -> str:
     """A few lines on a finished crawl, from its stats (and manifest, when one was written)."""
@@ -13,15 +15,23 @@ def run_summary(stats: dict, manifest_path: Path | None) -> str:
     if manifest_path and manifest_path.exists():
         counts = json.loads(manifest_path.read_text(encoding="utf-8")).get("counts", {})
     rejected = {k.split("/", 2)[2]: v for k, v in stats.items() if k.startswith("caiji/rejected/")}
+    pages, failed = page_counts(stats)
     lines = [
         f"pages      {stats.get('response_received_count', 0)} fetched, {stats.get('caiji/skipped_stored', 0)} skipped as already stored",
         f"records    {stats.get('caiji/written', 0)} written ({stats.get('caiji/new', 0)} new, {stats.get('caiji/changed', 0)} changed),"
         f" {stats.get('caiji/unchanged', 0)} unchanged, {stats.get('caiji/duplicates', 0)} duplicates",
         f"rejected   {sum(rejected.values())}"
         + (f" ({', '.join(f'{k}: {v}' for k, v in sorted(rejected.items()))})" if rejected else ""),
-        f"errors     {stats.get('log_count/ERROR', 0)} logged",
+        f"errors     {failed} of {pages} pages failed, {stats.get('log_count/ERROR', 0)} logged",
         f"finished   {stats.get('finish_reason', '?')}",
     ]
+    passed, failed_checks = stats.get("caiji/checks/passed"), stats.get("caiji/checks/failed") or {}
+    if failed_checks:
+        lines.append(f"checks     FAILED {len(failed_checks)} of {len(failed_checks) + len(passed or [])}:")
+        lines += [f"             {name}: {why}" for name, why in failed_checks.items()]
+    elif passed:  # none passed and none failed: all skipped, the run had failed before them
+        skipped = stats.get("caiji/checks/skipped") or {}
+        lines.append(f"checks     passed: {', '.join(passed)}" + (f" (skipped: {', '.join(skipped)})" if skipped else ""))
     if counts.get("recovered"):
         lines.append(f"recovered  {counts['recovered']} records left by a killed run")
     if manifest_path:

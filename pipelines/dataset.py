@@ -38,6 +38,8 @@ logger = logging.getLogger(__name__)
 PART_PREFIX = ".part-"
 _PART_NAME = re.compile(r"^\.part-(?P<run>.+)-(?P<seq>\d{4})\.jsonl(?P<gz>\.gz)?$")
 _DATA_NAME = re.compile(r"^articles-(?P<run>.+)-(?P<seq>\d{4})\.jsonl(?P<gz>\.gz)?$")
+#: Fields whose presence in written records is counted (``caiji/field/<name>``).
+COVERAGE_FIELDS = ("canonical_url", "title", "timestamp", "author", "source", "breadcrumbs", "body", "images", "related_links")
 #: Other temporary names a killed run can leave: a manifest being written, a file being recovered.
 _TMP_NAME = re.compile(r"^\.part-(?:manifest-(?P<manifest>.+)\.json|recovering-(?P<recovering>.+)-\d{4}\.jsonl(?:\.gz)?)$")
 
@@ -213,6 +215,11 @@ class DatasetPipeline:
             raise DropItem("not written: the dataset cannot be written", log_level="DEBUG") from exc
         self.run.store.mark(record, identity(record), self.run.spider_name)
         self.stats.inc_value("caiji/written")
+        # Per-field counts of what was written, for the coverage check (crawler/monitors.py):
+        # measured here so that duplicates and rejected pages do not count.
+        for field in COVERAGE_FIELDS:
+            if record.get(field):
+                self.stats.inc_value(f"caiji/field/{field}")
         return item
 
     def item_dropped(self, item, response, exception, spider=None) -> None:
@@ -289,14 +296,21 @@ class DatasetPipeline:
     def _leftover(self, run_id: str) -> bool:
         """True for a run of this worker other than this one: what it left is ours to recover."""
         assert self.run is not None
-        # With worker ids, each worker recovers only its own leftovers: the others' may be live.
+        # With worker ids, each worker recovers only its own leftovers: the others' may be live
+        # (in distributed mode also those of a dead worker, see DatasetRun.may_recover).
         parts = run_id.split("-")
         worker = "-".join(parts[1:-1]) or None
-        return worker == self.run.worker_id and run_id != self.run.run_id
+        return run_id != self.run.run_id and self.run.may_recover(worker)
 
     def _recover(self, part: Path, run_id: str, seq: str, gz: bool) -> dict | None:
         assert self.run is not None
         records = _complete_lines(part, gz)
+        # In distributed mode another worker may have written some of these articles since the
+        # run died (its requests went back to the queue): those records are left out here.
+        kept = [line for line in records if self._keep_recovered(json.loads(line), run_id)]
+        if len(kept) < len(records):
+            logger.warning("Left out %d records of killed run %s: written by another worker", len(records) - len(kept), run_id)
+            records = kept
         final = part.with_name(f"articles-{run_id}-{seq}.jsonl{'.gz' if gz else ''}")
         if not records:
             part.unlink()
@@ -321,6 +335,10 @@ class DatasetPipeline:
         logger.warning("Recovered %d complete records of killed run %s into %s", len(records), run_id, final)
         self.stats.inc_value("caiji/recovered_records", len(records))
         return {**file_entry(final, len(records)), "run_id": run_id, "folder": final.parent.name}
+
+    def _keep_recovered(self, record: dict, run_id: str) -> bool:
+        assert self.run is not None
+        return self.run.store.keep_recovered(record, identity(record), run_id)
 
     def _write_killed_manifest(self, folder: Path, run_id: str, recovered: list[dict]) -> None:
         """Write (or complete) ``manifest-<run_id>.json`` of a killed run: every data file it left."""
@@ -383,6 +401,13 @@ class DatasetPipeline:
                 "pages": stats.get_value("response_received_count") or 0,
                 "http_errors": sum(v for k, v in stats.get_stats().items() if k.startswith("caiji/http_status/")),
             },
+            # Spidermon's checks ran on spider_closed before this (extensions connect before
+            # pipelines); None when they did not run.
+            "checks": (
+                {key: stats.get_value(f"caiji/checks/{key}") for key in ("passed", "skipped", "failed")}
+                if stats.get_value("caiji/checks/passed") is not None
+                else None
+            ),
         }
 
 

@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import time
+import zlib
 from pathlib import Path
 
 import duckdb
@@ -17,7 +18,7 @@ from serve import DEFAULT_ROOT, PortalServer
 
 from crawler.items import FIELDS
 from crawler.run import safe_name
-from tests.conftest import PROJECT, run_crawl, scrapy_command
+from tests.conftest import PROJECT, CrawlResult, run_crawl, scrapy_command
 from tests.test_crawl import ARTICLE_IDS
 
 
@@ -200,54 +201,96 @@ def start_crawl(url: str, data_dir: Path, *settings: str) -> subprocess.Popen:
     return subprocess.Popen(command, cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def wait_for_records(data_dir: Path, process: subprocess.Popen, finished_files: int) -> Path:
-    """The temporary file once it holds a complete record (and ``finished_files`` are complete)."""
+def holds_complete_record(part: Path) -> bool:
+    """True when a temporary data file holds at least one whole line (gzip: flushed block)."""
+    data = part.read_bytes()
+    if part.name.endswith(".gz"):
+        data = zlib.decompressobj(wbits=31).decompress(data)
+    return b"\n" in data
+
+
+def wait_for_moment(data_dir: Path, process: subprocess.Popen, moment: str) -> Path | None:
+    """Wait for the moment to kill the crawl; the temporary file it is writing, if any.
+
+    ``early``: the run holds the lock and has written nothing. ``mid``: the temporary file holds a
+    complete record. ``rotation``: a file was finished (renamed) and the next holds a record.
+    """
     deadline = time.monotonic() + 30
+    lock = data_dir / ".tftnews.lock"
     while time.monotonic() < deadline and process.poll() is None:
-        parts = list(data_dir.glob("tftnews/*/.part-*.jsonl"))
-        finished = list(data_dir.glob("tftnews/*/articles-*.jsonl"))
-        try:
-            if parts and b"\n" in parts[0].read_bytes() and len(finished) >= finished_files:
-                return parts[0]
-        except FileNotFoundError:  # renamed as it was complete
-            pass
-        time.sleep(0.02)
+        if moment == "early":
+            if lock.exists() and lock.read_text().startswith(f"pid {process.pid} "):
+                return None
+        else:
+            parts = list(data_dir.glob("tftnews/*/.part-*.jsonl*"))
+            finished = list(data_dir.glob("tftnews/*/articles-*.jsonl*"))
+            try:
+                if parts and holds_complete_record(parts[0]) and len(finished) >= (moment == "rotation"):
+                    return parts[0]
+            except (FileNotFoundError, zlib.error):  # renamed as it was complete; a block half-written
+                pass
+        time.sleep(0.01)
     raise AssertionError("the crawl ended before it could be killed")
 
 
-@pytest.mark.parametrize("file_records", [None, 5])
-def test_killed_run_is_recovered(slow_portal, crawl, tmp_path, file_records):
-    settings = ["CONCURRENT_REQUESTS_PER_DOMAIN=2"] + ([f"CAIJI_FILE_RECORDS={file_records}"] if file_records else [])
-    process = start_crawl(slow_portal.url, tmp_path, *settings)
+def kill_at(url: str, data_dir: Path, moment: str, settings: list[str]) -> str | None:
+    """Start a crawl, SIGKILL it at ``moment``; the run id of the temporary file it left, if any."""
+    process = start_crawl(url, data_dir, *settings)
     try:
-        part = wait_for_records(tmp_path, process, finished_files=1 if file_records else 0)
+        part = wait_for_moment(data_dir, process, moment)
         os.kill(process.pid, signal.SIGKILL)
     finally:
         process.kill()
         process.wait(timeout=10)
-    killed_run = re.match(r"\.part-(.+)-\d{4}\.jsonl$", part.name).group(1)
-
-    # What a reader can see is whole; the killed run wrote no manifest.
-    for path in tmp_path.glob("tftnews/*/articles-*.jsonl"):
+    # What a reader can see is whole: complete files only, each line a record.
+    for path in data_dir.glob("tftnews/*/articles-*.jsonl*"):
         assert all(json.loads(line) for line in read_lines(path))
-    assert not list(tmp_path.glob("tftnews/*/manifest-*.json"))
+    return re.match(r"\.part-(.+)-\d{4}\.jsonl", part.name).group(1) if part else None
 
-    result = crawl("tftnews", slow_portal.url, tmp_path, *settings[1:])
+
+@pytest.mark.parametrize(
+    "moments, settings",
+    [
+        (["early"], []),  # lock taken, nothing written yet
+        (["mid"], []),  # records in the temporary file
+        (["rotation"], ["CAIJI_FILE_RECORDS=5"]),  # finished files and a temporary one
+        (["rotation"], ["CAIJI_FILE_RECORDS=1"]),  # every record starts a file: kills land in renames
+        (["mid"], ["CAIJI_COMPRESS=gzip"]),  # a gzip stream cut short
+        (["early", "mid", "rotation"], ["CAIJI_FILE_RECORDS=3"]),  # three killed runs in a row
+    ],
+    ids=["early", "mid", "rotation-5", "rotation-1", "mid-gzip", "three-kills"],
+)
+def test_killed_run_is_recovered(slow_portal, crawl, tmp_path, moments, settings):
+    throttle = ["CONCURRENT_REQUESTS_PER_DOMAIN=2"]
+    killed_runs = []
+    for moment in moments:
+        killed_runs.append(kill_at(slow_portal.url, tmp_path, moment, throttle + settings))
+    left = {run for run in killed_runs if run}
+    # A killed run writes no manifest of its own (a later killed run may write an earlier one's).
+    assert all(m["finish_reason"] == "killed" for m in CrawlResult(0, "", "", tmp_path).manifests())
+
+    # The same command again.
+    result = crawl("tftnews", slow_portal.url, tmp_path, *settings)
     assert result.code == 0, result.stderr[-3000:]
-    assert f"of killed run {killed_run}" in result.stderr
-    assert "recovered " in result.stderr  # the run summary
     assert not list(tmp_path.rglob(".part-*"))
 
     manifests = {m["run_id"]: m for m in result.manifests()}
-    killed = manifests.pop(killed_run)
-    (current,) = manifests.values()
-    assert killed["finish_reason"] == "killed"
-    assert killed["recovered_by"] == current["run_id"]
-    assert current["recovered"] and all(r["run_id"] == killed_run for r in current["recovered"])
-    assert current["counts"]["recovered"] == sum(r["records"] for r in current["recovered"]) > 0
-    if file_records:
+    (current,) = [m for m in manifests.values() if m["finish_reason"] == "finished"]
+    for run in left:
+        assert manifests[run]["finish_reason"] == "killed"
+        assert manifests[run]["recovered_by"] in manifests
+    if killed_runs[-1]:
+        # The last killed run's leftovers are recovered by this run, and it says so.
+        assert f"of killed run {killed_runs[-1]}" in result.stderr
+        assert "recovered " in result.stderr  # the run summary
+        assert manifests[killed_runs[-1]]["recovered_by"] == current["run_id"]
+        assert current["recovered"] and all(r["run_id"] in left for r in current["recovered"])
+        assert current["counts"]["recovered"] == sum(r["records"] for r in current["recovered"]) > 0
+    if moments == ["rotation"] and "CAIJI_FILE_RECORDS=5" in settings:
+        (killed,) = [manifests[run] for run in left]
         assert len(killed["files"]) >= 2  # the complete files before the kill and the recovered one
     assert_manifests_match_disk(tmp_path)
+    # Every article exactly once across all files of all runs, killed or not.
     assert sorted(article_id(r) for r in all_records(tmp_path)) == ARTICLE_IDS
     done = validate(tmp_path)
     assert done.returncode == 0, done.stdout

@@ -14,7 +14,7 @@ from twisted.python.failure import Failure
 
 from crawler.config import check_settings
 from crawler.report import run_summary
-from crawler.run import DatasetRun
+from crawler.run import LOCKED_EXIT, DatasetRun
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +46,12 @@ class Command(ScrapyCrawl):
             manifest = run.dir / f"manifest-{run.run_id}.json"
             # A run stopped before its folder could be made has none to point at.
             manifest = manifest if manifest.exists() else None
-        title = "caiji: run FAILED: " + str(stats.get("caiji/failure")) if self.exitcode else "caiji: run finished"
+        if self.exitcode == LOCKED_EXIT:
+            title = "caiji: run NOT STARTED: " + str(stats.get("caiji/failure"))
+        elif self.exitcode:
+            title = "caiji: run FAILED: " + str(stats.get("caiji/failure"))
+        else:
+            title = "caiji: run finished"
         sys.stderr.write(f"\n{title}\n{run_summary(stats, manifest)}\n")
 
 

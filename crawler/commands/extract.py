@@ -11,7 +11,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler.extract import PageExtractor, file_url
-from crawler.rules import NoArticle, all_rules
+from crawler.rules import Limits, NoArticle, all_rules
 from pipelines import RejectItem
 
 
@@ -52,9 +52,16 @@ class Command(ScrapyCommand):
             self._fail(f"cannot read {path}: {exc.strerror}")
             return
         assert self.settings is not None
+        limit = self.settings.getint("DOWNLOAD_MAXSIZE")
+        if limit and len(body) > limit:
+            # The same limit a crawl applies (Scrapy cancels such a download).
+            self._fail(f"page too large: {path} is {len(body):,} bytes, over DOWNLOAD_MAXSIZE ({limit:,})")
+            return
         target = (self.settings.get("CAIJI_SCRIPT_TARGET") or "none").strip().lower()
         try:
-            record = PageExtractor(target).extract(body, opts.url or file_url(path), opts.site, fetched_at)
+            record = PageExtractor(target, Limits.from_settings(self.settings)).extract(
+                body, opts.url or file_url(path), opts.site, fetched_at
+            )
         except NoArticle as exc:
             self._fail(f"no article in {path}: {exc.reason}")
             return
