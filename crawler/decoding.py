@@ -91,3 +91,30 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
     """``(text, encoding)`` for a page's bytes; undecodable bytes become U+FFFD, never an error."""
     encoding = detect_encoding(body, content_type)
     return body.decode(encoding, errors="replace"), encoding
+
+
+# Magic numbers of files that servers label text/html by mistake.
+_MAGIC = [
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"\x1f\x8b", "gzip data"),
+    (b"RIFF", "a RIFF (WebP/WAV/AVI) file"),
+    (b"\x00\x00\x00", "binary data"),
+]
+
+
+def binary_kind(body: bytes) -> str | None:
+    """Why ``body`` is not an HTML page (``"empty page"``, ``"not html: a PNG image"``), or None."""
+    if not body.strip():
+        return "empty page"
+    for magic, kind in _MAGIC:
+        if body.startswith(magic):
+            return f"not html: {kind}"
+    head = body[:4096]
+    # NUL bytes are rare in text; UTF-16 text has them in every other byte but starts with a BOM.
+    if head.count(b"\x00") > len(head) // 10 and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "not html: binary data"
+    return None

@@ -9,7 +9,7 @@ from scrapy.http import HtmlResponse
 
 from crawler.decoding import detect_encoding
 from crawler.items import ordered_record
-from crawler.rules import Rules, get_rules, rules_for_url
+from crawler.rules import Limits, Rules, get_rules, rules_for_url
 from pipelines.cleaning import CleaningPipeline
 from pipelines.script import ScriptPipeline
 from pipelines.validation import ValidationPipeline
@@ -18,14 +18,15 @@ from pipelines.validation import ValidationPipeline
 class PageExtractor:
     """Turns saved HTML bytes into a finished record: site rules, then the record pipelines."""
 
-    def __init__(self, script_target: str = "hans") -> None:
+    def __init__(self, script_target: str = "hans", limits: Limits | None = None) -> None:
         self.pipelines = [CleaningPipeline(), ScriptPipeline(script_target), ValidationPipeline()]
+        self.limits = limits or Limits()
 
     def extract(self, body: bytes, url: str, site: str | None = None, fetched_at: datetime | None = None) -> dict:
         """The record of the page; raises NoArticle or RejectItem with a one-line reason."""
         rules: Rules = get_rules(site) if site else rules_for_url(url)
         response = HtmlResponse(url=url, body=body, encoding=detect_encoding(body))
-        item = rules.extract(response, fetched_at or datetime.now(UTC))
+        item = rules.extract(response, fetched_at or datetime.now(UTC), self.limits)
         for pipeline in self.pipelines:
             item = pipeline.process_item(item)
         return ordered_record(item)

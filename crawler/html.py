@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
@@ -145,10 +145,29 @@ def _ancestors(el: etree._Element, stop: etree._Element) -> Iterator[etree._Elem
 _SRC_ATTRS = ("data-src", "data-original", "data-actualsrc", "data-lazy-src", "data-url", "src")
 
 
+def absolute_url(base_url: str, href: str | None) -> str | None:
+    """``href`` resolved against ``base_url`` if it is a web address; None for ``javascript:``,
+    ``data:``, ``file:`` and addresses too broken to parse (bad IPv6 hosts, invalid IDNA)."""
+    href = (href or "").strip()
+    if not href or href.startswith("#"):
+        return None
+    try:
+        url = urljoin(base_url, href)
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError on a malformed port)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https", "file") or not (parts.hostname or parts.scheme == "file"):
+        return None
+    if parts.scheme == "file" and not base_url.startswith("file:"):
+        return None  # a web page never points into the reader's file system
+    return url
+
+
 def image_url(img: etree._Element, base_url: str) -> str | None:
     """The absolute address of an image, preferring lazy-load attributes; None for inline data."""
     for attr in _SRC_ATTRS:
         src = (img.get(attr) or "").strip()
         if src and not src.startswith(("data:", "javascript:", "about:")):
-            return urljoin(base_url, src)
+            return absolute_url(base_url, src)
     return None

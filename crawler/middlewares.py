@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from scrapy.http import HtmlResponse, Response, TextResponse
+import asyncio
+import ipaddress
+from urllib.parse import urlsplit
+
+from scrapy import signals
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import HtmlResponse, Request, Response, TextResponse
 
 from crawler.decoding import detect_encoding
+from crawler.signals import page_rejected
 
 
 class CharsetMiddleware:
@@ -27,3 +34,87 @@ class CharsetMiddleware:
 def is_html(response: Response) -> bool:
     """True for a response Scrapy decoded as HTML or XHTML."""
     return isinstance(response, TextResponse) and isinstance(response, HtmlResponse)
+
+
+def is_private_host(host: str) -> bool:
+    """True for ``localhost`` and literal loopback, private, link-local or reserved addresses."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_private or address.is_loopback or address.is_link_local or address.is_reserved or address.is_unspecified
+
+
+class ScopeMiddleware:
+    """Keeps every request, redirects included, on the spider's site and off private addresses.
+
+    Links are filtered by the spiders; this also catches what a server redirects to, which Scrapy
+    follows on its own. A private or loopback address is allowed only when the crawl started on
+    that very host (the demo portal, tests). Requests are checked when scheduled, as Scrapy's
+    OffsiteMiddleware does, which drops them without an errback: so the rejection is recorded
+    here, under the page that redirected.
+    """
+
+    def __init__(self, crawler) -> None:
+        self.crawler = crawler
+        crawler.signals.connect(self.request_scheduled, signal=signals.request_scheduled)
+
+    @classmethod
+    def from_crawler(cls, crawler) -> ScopeMiddleware:
+        return cls(crawler)
+
+    def problem(self, url: str) -> str | None:
+        """Why the crawl must not fetch ``url``, or None."""
+        spider = self.crawler.spider
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            return f"{parts.scheme}: address"
+        host = (parts.hostname or "").lower()
+        start_host = (getattr(spider, "host", None) or "").lower()
+        if is_private_host(host) and host != start_host:
+            return f"private address {host}"
+        in_scope = getattr(spider, "in_scope", None)
+        if in_scope is not None and not in_scope(url):
+            return f"off-site host {host}"
+        return None
+
+    def request_scheduled(self, request: Request, spider=None) -> None:
+        problem = self.problem(request.url)
+        if problem is None:
+            return
+        origin = (request.meta.get("redirect_urls") or [request.url])[0]
+        how = "redirect to" if request.meta.get("redirect_urls") else "link to"
+        self.crawler.stats.inc_value("caiji/out_of_scope")
+        self.crawler.signals.send_catch_log(
+            signal=page_rejected, url=origin, reason=f"ignored: not followed: {how} {problem}", stage="fetch", record=None
+        )
+        raise IgnoreRequest(f"not followed: {problem}")
+
+    def process_request(self, request: Request, spider=None) -> None:
+        problem = self.problem(request.url)
+        if problem is not None:
+            raise IgnoreRequest(f"not followed: {problem}")
+        return None
+
+
+class RetryBackoffMiddleware:
+    """Waits before each retry, doubling from ``CAIJI_RETRY_BACKOFF`` up to ``CAIJI_RETRY_BACKOFF_MAX``
+    seconds: Scrapy's RetryMiddleware retries at once, which hammers a portal that is struggling."""
+
+    def __init__(self, base: float, cap: float) -> None:
+        self.base = base
+        self.cap = cap
+
+    @classmethod
+    def from_crawler(cls, crawler) -> RetryBackoffMiddleware:
+        settings = crawler.settings
+        return cls(settings.getfloat("CAIJI_RETRY_BACKOFF", 1.0), settings.getfloat("CAIJI_RETRY_BACKOFF_MAX", 30.0))
+
+    async def process_request(self, request: Request, spider=None) -> None:
+        retries = request.meta.get("retry_times", 0)
+        if retries and self.base > 0:
+            await asyncio.sleep(min(self.cap, self.base * 2 ** (retries - 1)))
+        return None

@@ -20,6 +20,9 @@ DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 RETRY_TIMES = 2
+# Seconds before the first retry of a page, doubled for each next one, capped.
+CAIJI_RETRY_BACKOFF = 1.0
+CAIJI_RETRY_BACKOFF_MAX = 30.0
 
 # Per response Scrapy starts CONCURRENT_ITEMS tasks (scrapy#5182) and re-parses each callback's
 # source for the generator-return warning; both cost more than our extraction on loopback.
@@ -30,6 +33,9 @@ WARN_ON_GENERATOR_RETURN_VALUE = False
 FEED_EXPORT_ENCODING = "utf-8"
 
 DOWNLOADER_MIDDLEWARES = {
+    # Before robots.txt (100) and redirects (600) build their requests' fate.
+    "crawler.middlewares.ScopeMiddleware": 50,
+    "crawler.middlewares.RetryBackoffMiddleware": 560,
     "crawler.middlewares.CharsetMiddleware": 950,
 }
 
@@ -41,10 +47,25 @@ ITEM_PIPELINES = {
     "pipelines.dataset.DatasetPipeline": 900,
 }
 
+# Distributed crawling on scrapy-redis, switched on by CAIJI_REDIS_URL; a no-op without it.
+ADDONS = {"crawler.distributed.Distributed": 0}
+
 EXTENSIONS = {
     "crawler.run.DatasetRun": 0,
     "crawler.extensions.RunOutcome": 10,
+    # After RunOutcome: the checks are skipped when the run already failed for another reason.
+    "spidermon.contrib.scrapy.extensions.Spidermon": 500,
+    "crawler.extensions.Progress": 510,
 }
+
+# Scrapy's LogStats line is replaced by caiji's Progress line (CAIJI_PROGRESS_INTERVAL).
+LOGSTATS_INTERVAL = 0
+
+# Checks of the finished crawl (crawler/monitors.py); their thresholds are the CAIJI_MIN_* /
+# CAIJI_MAX_* settings below. Spidermon wants this set even when item validation is not used.
+SPIDERMON_ENABLED = True
+SPIDERMON_SPIDER_CLOSE_MONITORS = ["crawler.monitors.FinishedCrawlChecks"]
+SPIDERMON_MAX_ITEM_VALIDATION_ERRORS = 0
 
 LOG_LEVEL = "INFO"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
@@ -57,5 +78,23 @@ CAIJI_REFRESH_DAYS = 2
 CAIJI_FILE_RECORDS = 10000
 CAIJI_COMPRESS = None
 CAIJI_REDIS_URL = None
+# Distributed mode (CAIJI_REDIS_URL set; crawler/distributed.py): key prefix in Redis, seconds
+# without a heartbeat after which a worker counts as dead (its requests in flight go back on the
+# queue), and the worker id (unset: <host>-<pid>).
+CAIJI_REDIS_PREFIX = "caiji"
+CAIJI_REDIS_DEAD_AFTER = 30
+CAIJI_WORKER_ID = None
+# Caps on one record, so a pathological page cannot stall a crawl (longer bodies are cut at a
+# paragraph and logged; images and related links beyond the cap are left out).
+CAIJI_MAX_BODY_CHARS = 200_000
+CAIJI_MAX_IMAGES = 300
+CAIJI_MAX_RELATED = 100
 # The timezone a site's rules read times in when they name none.
 CAIJI_DEFAULT_TIMEZONE = "Asia/Shanghai"
+# Checks of the finished crawl: a failed check makes the run exit 1 (SPEC §4).
+CAIJI_MIN_ARTICLES = 1  # articles the dataset holds for this run: written + unchanged + skipped
+CAIJI_MIN_TIMESTAMP_COVERAGE = 0.9  # share of written records with a timestamp (title, body: always 1)
+CAIJI_MAX_ERROR_RATE = 0.5  # share of pages that could not be fetched (HTTP errors, network errors)
+CAIJI_FINISH_REASONS = ["finished"]  # finish reasons that count as a complete crawl
+# Seconds between progress lines in the log; 0 switches them off.
+CAIJI_PROGRESS_INTERVAL = 30

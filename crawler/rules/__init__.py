@@ -6,9 +6,9 @@ import importlib
 import pkgutil
 from functools import cache
 
-from crawler.rules.base import NoArticle, Rules
+from crawler.rules.base import Limits, NoArticle, Rules
 
-__all__ = ["NoArticle", "Rules", "all_rules", "get_rules", "rules_for_url"]
+__all__ = ["Limits", "NoArticle", "Rules", "all_rules", "get_rules", "rules_for_url"]
 
 
 @cache

@@ -7,20 +7,59 @@ A site module subclasses it and sets only the selectors where it knows better; a
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from lxml import etree
 from parsel import Selector
 from scrapy.http import TextResponse
+from scrapy.settings import BaseSettings
 
 from crawler.dates import parse_date, utc_isoformat
-from crawler.html import image_url, iter_images, lines, text_of
+from crawler.decoding import binary_kind
+from crawler.html import absolute_url, image_url, iter_images, lines, text_of
 from crawler.items import ArticleItem
 from crawler.loaders import ArticleLoader, strip_generic_suffix
 from crawler.rules import bylines, generic
 from crawler.text import clean_optional, clean_text
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Caps that keep a pathological page from stalling a crawl (settings ``CAIJI_MAX_*``)."""
+
+    body_chars: int = 200_000
+    images: int = 300
+    related_links: int = 100
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> Limits:
+        """The limits set with ``CAIJI_MAX_BODY_CHARS``, ``CAIJI_MAX_IMAGES``, ``CAIJI_MAX_RELATED``."""
+        return cls(
+            body_chars=settings.getint("CAIJI_MAX_BODY_CHARS", cls.body_chars),
+            images=settings.getint("CAIJI_MAX_IMAGES", cls.images),
+            related_links=settings.getint("CAIJI_MAX_RELATED", cls.related_links),
+        )
+
+
+def cap_paragraphs(paragraphs: list[str], limit: int) -> list[str]:
+    """The paragraphs up to ``limit`` characters in all, cut at a paragraph (or, for one huge
+    paragraph, inside it)."""
+    kept: list[str] = []
+    total = 0
+    for paragraph in paragraphs:
+        if total + len(paragraph) > limit:
+            if not kept:
+                kept.append(paragraph[:limit])
+            break
+        kept.append(paragraph)
+        total += len(paragraph) + 1
+    return kept
 
 
 class NoArticle(Exception):
@@ -77,8 +116,12 @@ class Rules:
 
     # --- the whole page -------------------------------------------------------------------
 
-    def extract(self, response: TextResponse, fetched_at: datetime) -> ArticleItem:
+    def extract(self, response: TextResponse, fetched_at: datetime, limits: Limits | None = None) -> ArticleItem:
         """The article on ``response``; raises :class:`NoArticle` when there is none."""
+        limits = limits or Limits()
+        not_html = binary_kind(response.body)
+        if not_html:
+            raise NoArticle(not_html)
         page = Page(response, self, fetched_at)
         loader = self.loader_class(
             item=ArticleItem(),
@@ -99,9 +142,13 @@ class Rules:
         loader.add_value("author", author)
         loader.add_value("source", source)
         loader.add_value("breadcrumbs", self.breadcrumbs(page))
-        loader.add_value("body", self.body(page))
-        loader.add_value("images", self.images(page))
-        loader.add_value("related_links", self.related_links(page))
+        paragraphs = self.body(page)
+        capped = cap_paragraphs(paragraphs, limits.body_chars)
+        if len(capped) < len(paragraphs) or (capped and capped[-1] is not paragraphs[len(capped) - 1]):
+            logger.warning("Body of %s cut at %d characters (CAIJI_MAX_BODY_CHARS)", response.url, limits.body_chars)
+        loader.add_value("body", capped)
+        loader.add_value("images", self.images(page)[: limits.images])
+        loader.add_value("related_links", self.related_links(page)[: limits.related_links])
         loader.add_value("crawled_at", utc_isoformat(fetched_at))
         item = loader.load_item()
         item.setdefault("breadcrumbs", [])
@@ -130,17 +177,14 @@ class Rules:
     def next_page(self, response: TextResponse) -> str | None:
         """The address of the article's next page, if it is split over several."""
         href = response.css(self.next_page_css).get() if self.next_page_css else generic.next_page_href(response.selector)
-        return response.urljoin(href) if href else None
+        return absolute_url(response.url, href)
 
     # --- fields ---------------------------------------------------------------------------
 
     def canonical_url(self, page: Page) -> str | None:
         sel = page.sel
         href = sel.xpath("//link[@rel='canonical']/@href").get() or sel.xpath("//meta[@property='og:url']/@content").get()
-        href = (href or "").strip()
-        if not href or href.startswith(("javascript:", "data:", "#")):
-            return None
-        return urljoin(page.url, href)
+        return absolute_url(page.url, href)
 
     def title(self, page: Page) -> str | None:
         if self.title_css:
@@ -208,15 +252,16 @@ class Rules:
         links = []
         for entry in page.sel.css(self.related_item_css):
             anchor = entry.css(self.related_link_css)
-            href = anchor.attrib.get("href") if anchor else None
+            href = anchor[0].root.get("href") if anchor else None
             title = text_of(anchor[0].root) if anchor else ""
-            if not href or not title:
+            url = absolute_url(page.url, href)
+            if not url or not title:
                 continue
             summary = text_of_first(entry, self.related_summary_css) if self.related_summary_css else None
             date = text_of_first(entry, self.related_date_css) if self.related_date_css else None
             links.append(
                 {
-                    "url": urljoin(page.url, href),
+                    "url": url,
                     "title": title,
                     "summary": summary,
                     "date": parse_date(date, self.timezone) if date else None,

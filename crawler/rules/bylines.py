@@ -334,6 +334,8 @@ def find_author(lines: list[Line], title: str | None) -> str | None:
         # right after the text is the exception.
         if line.foreign and not (end < i <= end + 3):
             continue
+        if len(line.text) > 500:
+            continue  # a paragraph, not a byline; and regexes over a 15 MB line would stall
         following = lines[i + 1].text if i + 1 < len(lines) else ""
         for score, found in _author_candidates(line.text, following, end - 3 <= i <= end + 3):
             if line.foreign and not line.in_content:
@@ -402,6 +404,8 @@ def find_source(lines: list[Line], title: str | None) -> str | None:
     indexes = list(range(max(0, (title_at if title_at is not None else start) - 2), min(len(lines), start + 2)))
     indexes += list(range(max(start + 2, end - 3), min(len(lines), end + 4)))
     for i in indexes:
+        if len(lines[i].text) > 500:
+            continue
         match = _SOURCE.search(lines[i].text)
         if match and not lines[i].foreign:
             return clean_text(match["name"])

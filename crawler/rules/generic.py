@@ -11,13 +11,12 @@ import json
 import re
 from collections.abc import Iterable
 from datetime import datetime
-from urllib.parse import urljoin
 
 from lxml import etree
 from parsel import Selector
 
 from crawler.dates import parse_date, parse_time
-from crawler.html import BLOCK_TAGS, SKIP_TAGS, text_of
+from crawler.html import BLOCK_TAGS, SKIP_TAGS, absolute_url, text_of
 from crawler.rules import bylines
 from crawler.text import clean_optional, clean_text
 
@@ -527,8 +526,8 @@ def _related_from(anchors: list[etree._Element], base_url: str, tz: str) -> list
         href = a.get("href", "").strip()
         if href.startswith(("javascript:", "#", "mailto:")):
             continue
-        url = urljoin(base_url, href)
-        if url in seen:
+        url = absolute_url(base_url, href)
+        if url is None or url in seen:
             continue
         seen.add(url)
         item = _list_item(a)
@@ -590,5 +589,5 @@ def next_page_href(sel: Selector) -> str | None:
     """The href of a 下一页 link, the continuation of a split article."""
     for a in sel.xpath("//a[@href]"):
         if _NEXT_PAGE.match(clean_text(a.root.text_content())):
-            return a.attrib["href"]
+            return a.root.get("href")
     return None

@@ -17,7 +17,7 @@ from twisted.python.failure import Failure
 
 from crawler.items import ArticleItem
 from crawler.middlewares import is_html
-from crawler.rules import NoArticle, Rules, get_rules
+from crawler.rules import Limits, NoArticle, Rules, get_rules
 from crawler.run import DatasetRun
 from crawler.signals import page_rejected
 
@@ -54,9 +54,11 @@ class PortalSpider(scrapy.Spider):
         self.start_url = start_url
         self.start_urls = [start_url]
         self.host = urlsplit(start_url).hostname
+        self.allowed_domains = [self.host]
         self.rules: Rules = get_rules(self.rules_name)
         self.incremental = self.incremental_by_default
         self.refresh_days = 2.0
+        self.limits = Limits()
         # Article URLs already requested in this run; Scrapy's dupefilter would drop them too,
         # but only after a store look-up each.
         self._requested: set[str] = set()
@@ -74,6 +76,7 @@ class PortalSpider(scrapy.Spider):
         if value not in (None, ""):
             spider.incremental = settings.getbool("CAIJI_INCREMENTAL")
         spider.refresh_days = settings.getfloat("CAIJI_REFRESH_DAYS", 2.0)
+        spider.limits = Limits.from_settings(settings)
         return spider
 
     # --- requests --------------------------------------------------------------------------
@@ -116,7 +119,7 @@ class PortalSpider(scrapy.Spider):
             return
         self.crawler.stats.inc_value("caiji/pages_ok")
         try:
-            item = self.rules.extract(response, datetime.now(UTC))
+            item = self.rules.extract(response, datetime.now(UTC), self.limits)
         except NoArticle as exc:
             if first is not None:
                 # A continuation page without text: the article ends here.
@@ -146,7 +149,12 @@ class PortalSpider(scrapy.Spider):
         if first is not None:
             yield first
         if failure.check(IgnoreRequest) and not failure.check(HttpError):
+            message = str(failure.value) or type(failure.value).__name__
             self.crawler.stats.inc_value("caiji/ignored")
+            if "robots.txt" in message:
+                self.crawler.stats.inc_value("caiji/robots_forbidden")  # policy, not a fault
+            else:
+                self.reject(request.url, f"ignored: {message[:200]}", "fetch")
             return
         if failure.check(HttpError):
             status = failure.value.response.status
@@ -156,6 +164,10 @@ class PortalSpider(scrapy.Spider):
             reason = type(failure.value).__name__
             self.crawler.stats.inc_value(f"caiji/fetch_error/{reason}")
             self.reject(request.url, f"fetch error: {reason}: {failure.getErrorMessage()[:200]}", "fetch")
+
+    def in_scope(self, url: str) -> bool:
+        """True for an address this crawl may fetch: the start URL's host."""
+        return (urlsplit(url).hostname or "").lower() == (self.host or "").lower()
 
     def reject(self, url: str, reason: str, stage: str, record: ArticleItem | None = None) -> None:
         """Report a page that gives no record, with its reason (it lands in the rejects file)."""

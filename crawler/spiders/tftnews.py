@@ -11,6 +11,7 @@ import scrapy
 from scrapy.http import Response
 from scrapy.utils.sitemap import Sitemap
 
+from crawler.html import absolute_url
 from crawler.middlewares import is_html
 from crawler.spiders.base import PortalSpider
 
@@ -40,12 +41,12 @@ class TftnewsSpider(PortalSpider):
         # Categories come from the home page's channel blocks and list pages' pagination; the nav
         # bar also links sections this portal copy does not hold.
         for href in response.css(".channel a::attr(href), .pagination a::attr(href)").getall():
-            url = response.urljoin(href)
-            if self._on_site(url) and _LIST.search(urlsplit(url).path):
+            url = absolute_url(response.url, href)
+            if url and self._on_site(url) and _LIST.search(urlsplit(url).path):
                 yield scrapy.Request(url, callback=self.parse, errback=self.on_error)
         for href in response.css(".news-list a.news-title::attr(href), .channel a.news-title::attr(href)").getall():
-            url = response.urljoin(href)
-            if self._on_site(url) and _ARTICLE.search(urlsplit(url).path):
+            url = absolute_url(response.url, href)
+            if url and self._on_site(url) and _ARTICLE.search(urlsplit(url).path):
                 request = self.article_request(url)
                 if request:
                     yield request
@@ -73,8 +74,8 @@ class TftnewsSpider(PortalSpider):
         # Related lists lead to articles that no list page may show any more.
         if is_html(response):
             for href in response.css(".related a.related-link::attr(href)").getall():
-                url = response.urljoin(href)
-                if self._on_site(url) and _ARTICLE.search(urlsplit(url).path):
+                url = absolute_url(response.url, href)
+                if url and self._on_site(url) and _ARTICLE.search(urlsplit(url).path):
                     request = self.article_request(url)
                     if request:
                         yield request
