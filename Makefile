@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PURE := .venv-pure
 PORT ?= 8800
 
-.PHONY: demo demo-site test test-pure lint format venv clean
+.PHONY: demo demo-site test test-pure lint format venv clean redis-server
 
 venv: $(VENV)/.installed
 
@@ -37,7 +37,15 @@ format: venv
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: venv lint
+# The distributed-crawl tests (tests/test_distributed.py) start a redis-server of their own;
+# on a machine without one it is installed from the distribution's packages (Debian: redis-server).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+redis-server:
+	@command -v redis-server >/dev/null 2>&1 || { \
+		$(SUDO) apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends redis-server; }
+
+test: venv lint redis-server
 	$(BIN)/python -m pytest -q
 
 test-pure: $(PURE)/.installed

@@ -15,7 +15,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, NotConfigured
 
-from crawler.store import ArticleStore
+from crawler.store import ArticleStore, open_store
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +54,10 @@ class DatasetRun:
         self.unusable: str | None = None
         self._lock_fd: int | None = None
         self._store: ArticleStore | None = None
+        # Distributed mode (crawler/distributed.py): the store is in Redis, and a dead worker's
+        # leftovers in this data dir may be recovered by any worker here.
+        self.distributed = bool((settings.get("CAIJI_REDIS_URL") or "").strip())
+        self._adopted: dict[str, int | None] = {}
         self._take_lock()
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         # Released once everything, the manifest included, is written.
@@ -68,8 +72,7 @@ class DatasetRun:
     def _take_lock(self) -> None:
         # flock is released by the kernel when the holder dies, so a killed run's lock is
         # taken over without any stale-lock guessing.
-        name = f".{self.spider_name}.{self.worker_id}.lock" if self.worker_id else f".{self.spider_name}.lock"
-        path = self.data_dir / name
+        path = self._lock_path(self.worker_id)
         try:
             self.data_dir.mkdir(parents=True, exist_ok=True)
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -87,11 +90,38 @@ class DatasetRun:
         os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()} run {self.run_id}\n".encode(), 0)
         self._lock_fd = fd
 
+    def _lock_path(self, worker_id: str | None) -> Path:
+        name = f".{self.spider_name}.{worker_id}.lock" if worker_id else f".{self.spider_name}.lock"
+        return self.data_dir / name
+
+    def may_recover(self, worker_id: str | None) -> bool:
+        """True when this run may recover what runs of ``worker_id`` left in the data dir.
+
+        Its own worker's runs always (it holds their lock). In distributed mode also those of a
+        dead worker of this machine (worker ids there change with every process): its lock is
+        taken, and kept until this run ends, so that no other worker recovers the same files.
+        """
+        if worker_id == self.worker_id:
+            return True
+        if not self.distributed or not worker_id:
+            return False
+        if worker_id not in self._adopted:
+            fd = None
+            try:
+                fd = os.open(self._lock_path(safe_name(worker_id, "worker id")), os.O_RDWR)
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except (OSError, ValueError):
+                if fd is not None:
+                    os.close(fd)
+                fd = None
+            self._adopted[worker_id] = fd
+        return self._adopted[worker_id] is not None
+
     @property
     def store(self) -> ArticleStore:
-        """The data dir's article store, opened on first use."""
+        """The article store (SQLite in the data dir, or Redis in distributed mode), opened on first use."""
         if self._store is None:
-            self._store = ArticleStore(self.data_dir / "state.sqlite")
+            self._store = open_store(self.crawler.settings, self.data_dir, self.worker_id, self.run_id)
         return self._store
 
     @property
@@ -116,6 +146,12 @@ class DatasetRun:
         if self._store is not None:
             self._store.close()
             self._store = None
+        for worker_id, fd in self._adopted.items():
+            if fd is not None:
+                # The dead worker's leftovers are recovered: its lock file goes (ids are per process).
+                self._lock_path(worker_id).unlink(missing_ok=True)
+                os.close(fd)
+        self._adopted.clear()
         if self._lock_fd is not None:
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
             os.close(self._lock_fd)

@@ -60,6 +60,21 @@ class ArticleStore:
         ).fetchone()
         return (row[0], row[1]) if row else None
 
+    def claim(self, identity: str, content_hash: str) -> str:
+        """``unchanged`` when stored with this hash, else ``new`` or ``changed``.
+
+        One process writes a data dir's SQLite store, so there is nothing to claim; the Redis
+        store (crawler/redis_store.py) answers ``claimed`` while another worker writes the record.
+        """
+        stored = self.stored_hash(identity)
+        if stored == content_hash:
+            return "unchanged"
+        return "changed" if stored else "new"
+
+    def keep_recovered(self, record: dict, identity: str, dead_run: str) -> bool:
+        """Whether a killed run's unmarked record stays in the dataset: always, with one writer."""
+        return True
+
     def mark(self, record: dict, identity: str, spider: str) -> None:
         """Record that ``record`` is durably in the dataset."""
         now = datetime.now(UTC).isoformat(timespec="seconds")
@@ -73,3 +88,23 @@ class ArticleStore:
     def count(self) -> int:
         """How many articles the store holds."""
         return self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+
+
+def open_store(settings, data_dir: Path, worker_id: str | None, run_id: str):
+    """The article store of this run: SQLite in the data dir, or Redis in distributed mode.
+
+    Redis is imported only when ``CAIJI_REDIS_URL`` is set.
+    """
+    url = (settings.get("CAIJI_REDIS_URL") or "").strip()
+    if not url:
+        return ArticleStore(Path(data_dir) / "state.sqlite")
+    from crawler.distributed import DEFAULT_PREFIX
+    from crawler.redis_store import RedisArticleStore
+
+    return RedisArticleStore(
+        url,
+        (settings.get("CAIJI_REDIS_PREFIX") or DEFAULT_PREFIX).strip(),
+        worker_id or "",
+        run_id,
+        settings.getfloat("CAIJI_REDIS_DEAD_AFTER", 30),
+    )

@@ -36,11 +36,16 @@ class DedupPipeline:
             self.stats.inc_value("caiji/duplicates")
             raise DuplicateItem(f"already emitted in this run: {key}")
         if self.run is not None and self.run.active:
-            stored = self.run.store.stored_hash(key)
-            if stored == digest:
+            # One step in the store: compare with what is stored and claim the record, so that two
+            # workers of a distributed crawl never both write it (crawler/redis_store.py).
+            verdict = self.run.store.claim(key, digest)
+            if verdict == "unchanged":
                 self.stats.inc_value("caiji/unchanged")
                 raise DuplicateItem(f"unchanged since it was stored: {key}")
-            self.stats.inc_value("caiji/changed" if stored else "caiji/new")
+            if verdict == "claimed":
+                self.stats.inc_value("caiji/duplicates")
+                raise DuplicateItem(f"being written by another worker: {key}")
+            self.stats.inc_value(f"caiji/{verdict}")
             if self.run.store.hash_elsewhere(digest, key):
                 self.stats.inc_value("caiji/syndicated")
         self._this_run[key] = digest

@@ -1,0 +1,61 @@
+"""Distributed mode: ``-s CAIJI_REDIS_URL=redis://host:port/db`` turns any spider into one worker of many.
+
+The :class:`Distributed` add-on (``ADDONS`` in crawler/settings.py) does nothing unless
+``CAIJI_REDIS_URL`` is set, and this module imports nothing from redis, so a one-machine crawl
+needs neither the package nor a server. When it is set, the add-on switches the crawl onto
+scrapy-redis (crawler/redis_frontier.py): the shared request queue and dupefilter in Redis, a
+per-worker record of requests in flight so that none is lost to a killed worker, and the article
+store in Redis (crawler/redis_store.py) so that every worker sees what the dataset holds.
+
+Every worker runs the same command line; its id is ``CAIJI_WORKER_ID`` or, unset, ``<host>-<pid>``,
+and it names the worker's lock and files (crawler/run.py, pipelines/dataset.py).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+
+from scrapy.settings import BaseSettings
+
+#: Key prefix of everything caiji keeps in Redis (``CAIJI_REDIS_PREFIX``).
+DEFAULT_PREFIX = "caiji"
+
+
+def redis_url(settings: BaseSettings) -> str | None:
+    """The Redis URL of distributed mode, or None for a one-machine crawl."""
+    value = (settings.get("CAIJI_REDIS_URL") or "").strip()
+    return value or None
+
+
+def auto_worker_id() -> str:
+    """``<host>-<pid>``, usable in file names (crawler.run.safe_name)."""
+    host = re.sub(r"[^A-Za-z0-9_.-]+", "-", socket.gethostname().split(".")[0]).strip("-.") or "host"
+    return f"{host[:48]}-{os.getpid()}"
+
+
+class Distributed:
+    """Scrapy add-on: with ``CAIJI_REDIS_URL`` set, the crawl runs on scrapy-redis.
+
+    Settings it sets (at add-on priority, so ``-s`` still wins): the scheduler, dupefilter and
+    queue keys of scrapy-redis, ``SCHEDULER_PERSIST`` (the frontier outlives a worker) and
+    ``CAIJI_WORKER_ID`` when none is given.
+    """
+
+    def update_settings(self, settings: BaseSettings) -> None:
+        url = redis_url(settings)
+        if url is None:
+            return
+        prefix = (settings.get("CAIJI_REDIS_PREFIX") or DEFAULT_PREFIX).strip()
+        settings.set("REDIS_URL", url, "addon")
+        settings.set("SCHEDULER", "crawler.redis_frontier.Scheduler", "addon")
+        settings.set("DUPEFILTER_CLASS", "crawler.redis_frontier.DupeFilter", "addon")
+        settings.set("SCHEDULER_QUEUE_CLASS", "crawler.redis_frontier.ClaimingQueue", "addon")
+        settings.set("SCHEDULER_QUEUE_KEY", f"{prefix}:%(spider)s:requests", "addon")
+        settings.set("SCHEDULER_DUPEFILTER_KEY", f"{prefix}:%(spider)s:dupefilter", "addon")
+        settings.set("SCHEDULER_PERSIST", True, "addon")
+        settings.set("SCHEDULER_SERIALIZER", "scrapy_redis.picklecompat", "addon")
+        if not settings.get("CAIJI_WORKER_ID"):
+            # At the priority of the empty value (the project's None), so that it takes effect.
+            settings.set("CAIJI_WORKER_ID", auto_worker_id(), settings.getpriority("CAIJI_WORKER_ID") or "addon")
