@@ -20,8 +20,16 @@ def hostile_files() -> dict[str, tuple[bytes, int, str]]:
         "random_bytes": (bytes(rng.randrange(256) for _ in range(20000)), 1, "no article"),
         "truncated": (SEED[: len(SEED) // 2], 0, "深化民族团结进步创建工作"),
         "twenty_mb": (SEED + b"<!--" + b"x" * (20 * 1024 * 1024) + b"-->", 1, "page too large"),
-        "deeply_nested": (b"<html><body>" + b"<div>" * 50000 + "正文".encode() * 100 + b"</div>" * 50000 + b"</body></html>", 1, "no article"),
-        "script_only": (b"<html><head><script>" + b"var a=1;" * 10000 + b"</script></head><body><script>x()</script></body></html>", 1, "no article"),
+        "deeply_nested": (
+            b"<html><body>" + b"<div>" * 50000 + "正文".encode() * 100 + b"</div>" * 50000 + b"</body></html>",
+            1,
+            "no article",
+        ),
+        "script_only": (
+            b"<html><head><script>" + b"var a=1;" * 10000 + b"</script></head><body><script>x()</script></body></html>",
+            1,
+            "no article",
+        ),
         "binary_png": (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 100, 1, "not html: a PNG image"),
         "utf16": (codecs.BOM_UTF16_LE + SEED.decode("utf-8").encode("utf-16-le"), 0, "深化民族团结进步创建工作"),
         "nul_laden": (SEED.replace(b"<p>", b"<p>\x00\x00"), 0, "深化民族团结进步创建工作"),
@@ -32,7 +40,11 @@ def hostile_files() -> dict[str, tuple[bytes, int, str]]:
             0,
             "正文",
         ),
-        "huge_line": (b"<html><head><title>t</title></head><body><p>" + "很长的一行没有标签".encode() * 400000 + b"</p></body></html>", 0, "很长的一行"),
+        "huge_line": (
+            b"<html><head><title>t</title></head><body><p>" + "很长的一行没有标签".encode() * 400000 + b"</p></body></html>",
+            0,
+            "很长的一行",
+        ),
     }
 
 
@@ -57,5 +69,7 @@ def test_extract_answers_every_file(name, tmp_path):
 def test_extract_usage_errors(tmp_path):
     missing = subprocess.run(scrapy_command("extract", str(tmp_path / "nope.html")), cwd=PROJECT, capture_output=True, text=True)
     assert missing.returncode == 1 and "cannot read" in missing.stderr
-    bad_site = subprocess.run(scrapy_command("extract", str(tmp_path / "nope.html"), "--site", "nosuch"), cwd=PROJECT, capture_output=True, text=True)
+    bad_site = subprocess.run(
+        scrapy_command("extract", str(tmp_path / "nope.html"), "--site", "nosuch"), cwd=PROJECT, capture_output=True, text=True
+    )
     assert bad_site.returncode == 2 and "no site rules named" in bad_site.stderr
