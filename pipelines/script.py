@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 
 from itemadapter import ItemAdapter
@@ -36,13 +37,37 @@ class ScriptDetector:
 
     #: Characters remembered before the memory is emptied (it holds distinct characters only).
     MAX_KNOWN = 200_000
+    #: Newly learnt characters that make the character-class patterns be compiled again.
+    RECOMPILE_AFTER = 64
 
     def __init__(self) -> None:
         self._t2s = OpenCC("t2s")
         self._s2t = OpenCC("s2t")
-        # Character → None (not Han), or (changed by t2s, changed by s2t): each character is
-        # converted once per process, not twice per record.
-        self._known: dict[str, tuple[int, int] | None] = {}
+        # Each character is converted once per process, not twice per record: every character
+        # seen, and of those the Han ones, the ones t2s changes and the ones s2t changes.
+        self._seen: set[str] = set()
+        self._han: set[str] = set()
+        self._traditional: set[str] = set()
+        self._simplified: set[str] = set()
+        # The same sets as regex character classes, compiled from time to time: scanning a text
+        # with them costs far less than making a one-character string of each of its characters.
+        # Characters learnt since the last compile are looked up in the sets.
+        self._pending = 0
+        self._compile()
+
+    def _compile(self) -> None:
+        def char_class(chars: set[str], negate: bool = False) -> re.Pattern[str]:
+            body = "".join(re.escape(c) for c in sorted(chars))
+            if negate:
+                return re.compile(f"[^{body}]" if body else r"[\s\S]")
+            return re.compile(f"[{body}]" if body else r"(?!)")
+
+        self._unseen_re = char_class(self._seen, negate=True)
+        self._han_re = char_class(self._han)
+        self._traditional_re = char_class(self._traditional)
+        self._simplified_re = char_class(self._simplified)
+        self._compiled_seen = set(self._seen)
+        self._pending = 0
 
     def changes(self, converter: OpenCC, chars: list[str]) -> list[bool]:
         """For each character, whether ``converter`` changes it."""
@@ -56,39 +81,33 @@ class ScriptDetector:
         """How many of ``chars`` ``converter`` changes."""
         return sum(self.changes(converter, chars))
 
-    def _learn(self, chars: Iterable[str]) -> None:
-        known = self._known
-        han = []
-        for c in chars:
-            if is_cjk(c):
-                han.append(c)
-            else:
-                known[c] = None
+    def _learn(self, chars: set[str]) -> None:
+        han = sorted(c for c in chars if is_cjk(c))
+        self._seen.update(chars)
         if han:
-            for c, t2s, s2t in zip(han, self.changes(self._t2s, han), self.changes(self._s2t, han), strict=True):
-                known[c] = (int(t2s), int(s2t))
+            self._han.update(han)
+            self._traditional.update(c for c, changed in zip(han, self.changes(self._t2s, han), strict=True) if changed)
+            self._simplified.update(c for c, changed in zip(han, self.changes(self._s2t, han), strict=True) if changed)
+        self._pending += len(chars)
 
     def detect(self, texts: Iterable[str]) -> str:
         """``hans``, ``hant``, ``mixed`` or ``none`` for the text of one record."""
-        # Distinct characters first: a 15 MB body has a few thousand.
-        distinct: set[str] = set()
-        for text in texts:
-            distinct.update(text)
-        known = self._known
-        if len(known) > self.MAX_KNOWN:
-            known.clear()
-        new = [c for c in distinct if c not in known]
+        if len(self._seen) > self.MAX_KNOWN:
+            for known in (self._seen, self._han, self._traditional, self._simplified):
+                known.clear()
+            self._compile()
+        text = "\n".join(texts)
+        # The characters the patterns do not know yet: learnt now if never seen.
+        fresh = set(self._unseen_re.findall(text))
+        new = fresh - self._seen
         if new:
             self._learn(new)
-        han = traditional = simplified = 0
-        for c in distinct:
-            flags = known.get(c)
-            if flags is not None:
-                han += 1
-                traditional += flags[0]
-                simplified += flags[1]
-        if not han:
+        if not (self._han_re.search(text) or not fresh.isdisjoint(self._han)):
             return "none"
+        traditional = len(set(self._traditional_re.findall(text)) | (fresh & self._traditional))
+        simplified = len(set(self._simplified_re.findall(text)) | (fresh & self._simplified))
+        if self._pending >= self.RECOMPILE_AFTER:
+            self._compile()
         total = traditional + simplified
         if total < MIN_EVIDENCE:
             return "none"
@@ -112,18 +131,47 @@ class ScriptConverter:
             return text
         return self._opencc.convert(text)
 
+    def convert_all(self, texts: list[str | None]) -> list[str | None]:
+        """:meth:`convert` of each of ``texts``, with one OpenCC call for all one-line texts.
+
+        Joining them with newlines changes nothing: OpenCC's dictionaries are line-based, so no
+        entry spans a newline (the detector relies on the same). A text with a newline of its own
+        (the body) is converted alone.
+        """
+        if self._opencc is None:
+            return list(texts)
+        lines = [i for i, text in enumerate(texts) if text and "\n" not in text]
+        # Empty values stay as they are; a text with newlines of its own is converted alone.
+        out = [text if text and "\n" not in text else self.convert(text) for text in texts]
+        if lines:
+            converted = self._opencc.convert("\n".join(texts[i] for i in lines)).split("\n")
+            if len(converted) != len(lines):  # never expected; convert one by one rather than misplace
+                converted = [self.convert(texts[i]) for i in lines]
+            for i, text in zip(lines, converted, strict=True):
+                out[i] = text
+        return out
+
     def convert_item(self, item: ItemAdapter) -> None:
         """Convert every text value of ``item`` (SPEC §1) in place."""
         if self._opencc is None:
             return
-        convert = self.convert
-        for field in ("title", "author", "source", "body"):
-            item[field] = convert(item.get(field))
-        item["breadcrumbs"] = [convert(c) for c in item.get("breadcrumbs") or []]
-        for image in item.get("images") or []:
-            image["alt"], image["caption"] = convert(image.get("alt")), convert(image.get("caption"))
-        for link in item.get("related_links") or []:
-            link["title"], link["summary"] = convert(link.get("title")), convert(link.get("summary"))
+        fields = ("title", "author", "source", "body")
+        crumbs = list(item.get("breadcrumbs") or [])
+        images = item.get("images") or []
+        links = item.get("related_links") or []
+        texts = [item.get(field) for field in fields] + crumbs
+        for image in images:
+            texts += [image.get("alt"), image.get("caption")]
+        for link in links:
+            texts += [link.get("title"), link.get("summary")]
+        done = iter(self.convert_all(texts))
+        for field in fields:
+            item[field] = next(done)
+        item["breadcrumbs"] = [next(done) for _ in crumbs]
+        for image in images:
+            image["alt"], image["caption"] = next(done), next(done)
+        for link in links:
+            link["title"], link["summary"] = next(done), next(done)
 
 
 class ScriptPipeline:

@@ -20,6 +20,7 @@ from scrapy.settings import BaseSettings
 
 from crawler.dates import parse_date, utc_isoformat
 from crawler.decoding import binary_kind
+from crawler.fastcss import install_fast_html_parser, select
 from crawler.html import absolute_url, image_url, iter_images, lines, text_of
 from crawler.items import ArticleItem
 from crawler.loaders import ArticleLoader, strip_generic_suffix
@@ -27,6 +28,9 @@ from crawler.rules import bylines, generic
 from crawler.text import clean_optional, clean_text
 
 logger = logging.getLogger(__name__)
+
+# Pages are parsed with the same trees and element classes, looked up in C (see crawler.fastcss).
+install_fast_html_parser()
 
 
 @dataclass(frozen=True)
@@ -176,14 +180,36 @@ class Rules:
 
     def next_page(self, response: TextResponse) -> str | None:
         """The address of the article's next page, if it is split over several."""
-        href = response.css(self.next_page_css).get() if self.next_page_css else generic.next_page_href(response.selector)
+        if self.next_page_css:
+            found = _select(response.selector, self.next_page_css)
+            # An element selector gives its markup, as parsel's .get() does.
+            if found and not isinstance(found[0], str):
+                href = response.css(self.next_page_css).get()
+            else:
+                href = found[0] if found else None
+        else:
+            href = generic.next_page_href(response.selector)
         return absolute_url(response.url, href)
 
     # --- fields ---------------------------------------------------------------------------
 
     def canonical_url(self, page: Page) -> str | None:
-        sel = page.sel
-        href = sel.xpath("//link[@rel='canonical']/@href").get() or sel.xpath("//meta[@property='og:url']/@content").get()
+        root = page.sel.root
+        if not isinstance(root, etree._Element):
+            return None
+        # //link[@rel='canonical']/@href, else //meta[@property='og:url']/@content, without XPath's cost.
+        href = next(
+            (el.get("href") for el in root.iter("link") if el.get("rel") == "canonical" and el.get("href") is not None), None
+        )
+        if not href:
+            href = next(
+                (
+                    el.get("content")
+                    for el in root.iter("meta")
+                    if el.get("property") == "og:url" and el.get("content") is not None
+                ),
+                None,
+            )
         return absolute_url(page.url, href)
 
     def title(self, page: Page) -> str | None:
@@ -213,7 +239,7 @@ class Rules:
 
     def breadcrumbs(self, page: Page) -> list[str]:
         if self.breadcrumbs_css:
-            return [t for t in (text_of(s.root) for s in page.sel.css(self.breadcrumbs_css)) if t]
+            return [t for t in (text_of(el) for el in _select(page.sel, self.breadcrumbs_css)) if t]
         return generic.find_breadcrumbs(page.sel, page.title)
 
     def body(self, page: Page) -> list[str]:
@@ -241,19 +267,19 @@ class Rules:
     def caption(self, img: etree._Element, page: Page) -> str | None:
         figure = next((a for a in img.iterancestors("figure")), None)
         if figure is not None:
-            caps = Selector(root=figure).css(self.caption_css)
+            caps = select(figure, self.caption_css)
             if caps:
-                return clean_optional(text_of(caps[0].root))
+                return clean_optional(text_of(caps[0]))
         return None if self.body_css else generic.caption_near(img)
 
     def related_links(self, page: Page) -> list[dict]:
         if not self.related_item_css:
             return generic.find_related(page.sel, page.url, self.timezone)
         links = []
-        for entry in page.sel.css(self.related_item_css):
-            anchor = entry.css(self.related_link_css)
-            href = anchor[0].root.get("href") if anchor else None
-            title = text_of(anchor[0].root) if anchor else ""
+        for entry in _select(page.sel, self.related_item_css):
+            anchor = select(entry, self.related_link_css)
+            href = anchor[0].get("href") if anchor else None
+            title = text_of(anchor[0]) if anchor else ""
             url = absolute_url(page.url, href)
             if not url or not title:
                 continue
@@ -285,11 +311,11 @@ class Page:
         self._text_excluded: set[etree._Element] = set()
         self._image_excluded: set[etree._Element] = set()
         if rules.body_css:
-            found = self.sel.css(rules.body_css)
+            found = _select(self.sel, rules.body_css)
             if found:
-                self.content = found[0].root
-                self._text_excluded = {s.root for s in found[0].css(rules.body_exclude_css)}
-                self._image_excluded = {s.root for s in found[0].css(rules.image_exclude_css)}
+                self.content = found[0]
+                self._text_excluded = set(select(self.content, rules.body_exclude_css))
+                self._image_excluded = set(select(self.content, rules.image_exclude_css))
         else:
             self.content, excluded = generic.find_content(self.sel)
             self._text_excluded = self._image_excluded = excluded
@@ -312,13 +338,19 @@ class Page:
         return el in self._image_excluded
 
 
-def text_of_first(sel: Selector, css: str | None) -> str | None:
+def _select(sel: Selector | etree._Element, css: str) -> list:
+    """``sel.css(css)`` as elements (or strings for ``::attr()``), answered by crawler.fastcss."""
+    root = sel if isinstance(sel, etree._Element) else sel.root
+    if isinstance(root, etree._Element):
+        return select(root, css)
+    return [s.root for s in sel.css(css)]
+
+
+def text_of_first(sel: Selector | etree._Element, css: str | None) -> str | None:
     """The cleaned text of the first element matching ``css``, or None."""
     if not css:
         return None
-    found = sel.css(css)
-    for s in found:
-        root = s.root
+    for root in _select(sel, css):
         text = text_of(root) if isinstance(root, etree._Element) else clean_text(str(root))
         if text:
             return text

@@ -131,6 +131,35 @@ _CAPTION_LINE = re.compile(
 )
 
 
+def _document(sel: Selector) -> etree._Element | None:
+    """The root element of the document ``sel`` belongs to (what an absolute ``//`` XPath searches)."""
+    root = sel.root
+    return root.getroottree().getroot() if isinstance(root, etree._Element) else None
+
+
+def _text_nodes(el: etree._Element) -> list[str]:
+    """``el.xpath("text()")``: its own text and its children's tails, in order."""
+    found = [el.text] if el.text is not None else []
+    found.extend(child.tail for child in el if child.tail is not None)
+    return found
+
+
+def _first_attr(elements: Iterable[etree._Element], attr: str, **equal: str) -> str | None:
+    """``(//tag[@k='v' or …]/@attr)[1]``: ``attr`` of the first element with any ``k == v``."""
+    for el in elements:
+        if any(el.get(key.replace("_", "-")) == value for key, value in equal.items()):
+            value = el.get(attr)
+            if value is not None:
+                return value
+    return None
+
+
+# Elements that have one of these attributes: XPath tests their presence in C, cheaply; the
+# contains() tests that follow are done in Python on the few found (XPath's string functions cost).
+_WITH_CLASS_OR_ID = etree.XPath("//body//*[@class or @id]")
+_WITH_CRUMB_ATTRS = etree.XPath("//*[@class or @id or @aria-label]")
+
+
 def _attr_words(el: etree._Element) -> str:
     return f"{el.get('class', '')} {el.get('id', '')}"
 
@@ -151,8 +180,17 @@ def is_boilerplate(el: etree._Element) -> bool:
     return bool(tokens & _NEGATIVE_TOKENS) and not _POSITIVE.search(el.get("id", ""))
 
 
-def _link_chars(el: etree._Element) -> int:
-    return sum(len(clean_text(a.text_content())) for a in el.iter("a"))
+def _link_chars(el: etree._Element, cache: dict[etree._Element, int] | None = None) -> int:
+    """Characters of link text under ``el``; ``cache`` keeps each link's count for the next block."""
+    if cache is None:
+        return sum(len(clean_text(a.text_content())) for a in el.iter("a"))
+    total = 0
+    for a in el.iter("a"):
+        count = cache.get(a)
+        if count is None:
+            count = cache[a] = len(clean_text(a.text_content()))
+        total += count
+    return total
 
 
 def find_content(sel: Selector) -> tuple[etree._Element | None, set[etree._Element]]:
@@ -164,11 +202,13 @@ def find_content(sel: Selector) -> tuple[etree._Element | None, set[etree._Eleme
     scores: dict[etree._Element, float] = {}
     _score_tree(root, scores, excluded)
     final: dict[etree._Element, float] = {}
+    # Blocks nest: each link's text is measured once, not once per enclosing block.
+    links: dict[etree._Element, int] = {}
     for el, score in scores.items():
         text_len = len(_CJK_OR_WORD.findall(el.text_content()))
         if not text_len:
             continue
-        density = min(1.0, _link_chars(el) / text_len)
+        density = min(1.0, _link_chars(el, links) / text_len)
         score *= 1 - density
         if _POSITIVE.search(_attr_words(el)):
             score *= 1.2
@@ -177,16 +217,16 @@ def find_content(sel: Selector) -> tuple[etree._Element | None, set[etree._Eleme
         return None, excluded
     best = max(final, key=final.__getitem__)
     best = _first_of_kind(best, final)
-    if _is_listing(best):
+    if _is_listing(best, links):
         return None, excluded
-    inner = {el for el in best.iter() if isinstance(el.tag, str) and el is not best and _is_noise_inside(el)}
+    inner = {el for el in best.iter() if isinstance(el.tag, str) and el is not best and _is_noise_inside(el, links)}
     return best, excluded | inner
 
 
 _LIST_ROW = re.compile(r"(?:(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?|\d{1,2}[-/]\d{1,2})(?:\s+\d{1,2}:\d{2})?\)?$")
 
 
-def _is_listing(block: etree._Element) -> bool:
+def _is_listing(block: etree._Element, links: dict[etree._Element, int] | None = None) -> bool:
     """True for a list of links (a category or search page), which holds no article.
 
     Its text is mostly link text, or most of its rows are "headline … date".
@@ -194,7 +234,7 @@ def _is_listing(block: etree._Element) -> bool:
     text = clean_text(block.text_content())
     if not text:
         return True
-    link_share = _link_chars(block) / len(text)
+    link_share = _link_chars(block, links) / len(text)
     rows = [row for row in (clean_text(li.text_content()) for li in block.iter("li", "tr", "dd")) if row]
     dated_rows = sum(1 for row in rows if _LIST_ROW.search(row) and len(row) < 80)
     return link_share > 0.6 or (len(rows) >= 5 and dated_rows >= 0.6 * len(rows))
@@ -260,12 +300,12 @@ def _direct_text(el: etree._Element) -> str:
     return text if len(text.strip()) >= 20 else ""
 
 
-def _is_noise_inside(el: etree._Element) -> bool:
+def _is_noise_inside(el: etree._Element, links: dict[etree._Element, int] | None = None) -> bool:
     if is_boilerplate(el):
         return True
     if el.tag in ("ul", "ol", "table", "div") and len(el):
         text = clean_text(el.text_content())
-        if len(text) >= 10 and _link_chars(el) / max(1, len(text)) > 0.6:
+        if len(text) >= 10 and _link_chars(el, links) / max(1, len(text)) > 0.6:
             return True
     return False
 
@@ -289,7 +329,11 @@ def drop_boilerplate_lines(paragraphs: Iterable[str]) -> list[str]:
 
 def _json_ld(sel: Selector) -> list[dict]:
     found = []
-    for raw in sel.xpath("//script[@type='application/ld+json']/text()").getall():
+    doc = _document(sel)
+    if doc is None:
+        return found
+    raws = [text for el in doc.iter("script") if el.get("type") == "application/ld+json" for text in _text_nodes(el)]
+    for raw in raws:
         try:
             data = json.loads(raw)
         except ValueError:
@@ -307,13 +351,16 @@ def _json_ld(sel: Selector) -> list[dict]:
 
 def find_title(sel: Selector) -> str | None:
     """JSON-LD headline, og:title, an h1 that matches ``<title>``, else ``<title>`` itself."""
-    page_title = clean_text(sel.xpath("//title/text()").get())
+    doc = _document(sel)
+    if doc is None:
+        return None
+    page_title = clean_text(next((text for el in doc.iter("title") for text in _text_nodes(el)), None))
     for entry in _json_ld(sel):
         headline = clean_optional(entry.get("headline") if isinstance(entry.get("headline"), str) else None)
         if headline:
             return headline
-    og = clean_optional(sel.xpath("//meta[@property='og:title']/@content").get())
-    h1s = [text_of(h.root) for h in sel.xpath("//h1")]
+    og = clean_optional(_first_attr(doc.iter("meta"), "content", property="og:title"))
+    h1s = [text_of(h) for h in doc.iter("h1")]
     for h1 in h1s:
         if h1 and len(h1) >= 4 and (h1 in page_title or (og and h1 in og)):
             return h1
@@ -381,11 +428,15 @@ def _meta_time(sel: Selector) -> str | None:
         value = entry.get("datePublished") or entry.get("dateCreated")
         if isinstance(value, str) and parse_time(value, fallback=False):
             return value.strip()
+    doc = _document(sel)
+    if doc is None:
+        return None
+    metas = list(doc.iter("meta"))
     for name in _TIME_META:
-        value = sel.xpath(f"//meta[@property='{name}' or @name='{name}' or @itemprop='{name}']/@content").get()
+        value = _first_attr(metas, "content", property=name, name=name, itemprop=name)
         if value and parse_time(value, fallback=False):
             return value.strip()
-    value = sel.xpath("//time/@datetime").get()
+    value = next((v for v in (el.get("datetime") for el in doc.iter("time")) if v is not None), None)
     if value and parse_time(value, fallback=False):
         return value.strip()
     return None
@@ -393,12 +444,14 @@ def _meta_time(sel: Selector) -> str | None:
 
 def title_element(sel: Selector, title: str | None) -> etree._Element | None:
     """The element showing the headline: an h1 that holds it, else the first h1/h2 equal to it."""
-    for h in sel.xpath("//h1|//h2"):
-        text = text_of(h.root)
+    doc = _document(sel)
+    if doc is None:
+        return None
+    for h in doc.iter("h1", "h2"):
+        text = text_of(h)
         if text and title and (text == title or title in text):
-            return h.root
-    h1 = sel.xpath("//h1")
-    return h1[0].root if h1 else None
+            return h
+    return next(doc.iter("h1"), None)
 
 
 def find_author(sel: Selector, outline: list[bylines.Line], title: str | None) -> str | None:
@@ -417,7 +470,10 @@ def find_author(sel: Selector, outline: list[bylines.Line], title: str | None) -
         if isinstance(name, str) and clean_text(name):
             return clean_text(name)
     # Meta authors are often the site or its CMS ("Discuz! Archiver"): only a person's name will do.
-    meta = clean_optional(sel.xpath("//meta[@name='author' or @property='article:author']/@content").get())
+    doc = _document(sel)
+    meta = clean_optional(
+        _first_attr(doc.iter("meta"), "content", name="author", property="article:author") if doc is not None else None
+    )
     return meta if meta and bylines.looks_like_person(meta) else None
 
 
@@ -427,11 +483,17 @@ def find_source(sel: Selector, outline: list[bylines.Line], title: str | None) -
     if found:
         return found
     # An unlabelled outlet in an element named for it: <a class="source">人民日报</a>.
-    for el in sel.xpath("//body//*[contains(@class,'source') or contains(@id,'source') or contains(@class,'laiyuan')]"):
-        text = strip_source_label(text_of(el.root))
+    doc = _document(sel)
+    if doc is None:
+        return None
+    for el in _WITH_CLASS_OR_ID(doc):
+        classes, id_ = el.get("class") or "", el.get("id") or ""
+        if not ("source" in classes or "source" in id_ or "laiyuan" in classes):
+            continue
+        text = strip_source_label(text_of(el))
         if text and len(text) <= 20 and not bylines._DATE_SHAPE.search(text):
             return text
-    return clean_optional(sel.xpath("//meta[@name='source']/@content").get())
+    return clean_optional(_first_attr(doc.iter("meta"), "content", name="source"))
 
 
 def strip_source_label(text: str) -> str:
@@ -455,20 +517,28 @@ def timezone_for_host(host: str, default: str) -> str:
 # --- breadcrumbs, related links, images, pagination -------------------------------------------
 
 
+_CRUMB_CLASS_WORDS = ("breadcrumb", "crumb", "position", "location", "path", "curpos", "weizhi")
+_CRUMB_ID_WORDS = ("breadcrumb", "position", "location")
+
+
 def find_breadcrumbs(sel: Selector, title: str | None) -> list[str]:
     """The category trail, from a breadcrumb block or a 当前位置 line."""
-    blocks = sel.xpath(
-        "//*[contains(@class,'breadcrumb') or contains(@class,'crumb') or contains(@id,'breadcrumb') or "
-        "contains(@class,'position') or contains(@class,'location') or contains(@class,'path') or "
-        "contains(@id,'position') or contains(@id,'location') or contains(@class,'curpos') or "
-        "contains(@class,'weizhi') or @aria-label='breadcrumb']"
-    )
-    for block in blocks:
-        crumbs = [clean_text(t) for t in block.xpath(".//a//text()").getall()]
+    doc = _document(sel)
+    if doc is None:
+        return []
+    for block in _WITH_CRUMB_ATTRS(doc):
+        classes, id_ = block.get("class") or "", block.get("id") or ""
+        if not (
+            any(word in classes for word in _CRUMB_CLASS_WORDS)
+            or any(word in id_ for word in _CRUMB_ID_WORDS)
+            or block.get("aria-label") == "breadcrumb"
+        ):
+            continue
+        crumbs = [clean_text(t) for t in block.xpath(".//a//text()")]
         crumbs = [c for c in crumbs if c and c not in (">", "/", "»", "›")]
         if crumbs:
             return [BREADCRUMB_LABEL.sub("", c) for c in crumbs if c != title and BREADCRUMB_LABEL.sub("", c)]
-    for node in sel.root.xpath(
+    for node in doc.xpath(
         "//body//text()[contains(.,'当前位置') or contains(.,'您的位置') or contains(.,'當前位置') or "
         "contains(.,'现在的位置') or contains(.,'所在位置') or contains(.,'現在的位置')]"
     ):
@@ -482,15 +552,22 @@ def find_breadcrumbs(sel: Selector, title: str | None) -> list[str]:
     return []
 
 
+# The elements a related list's heading can be, as //h1|//h2|… reads them (in document order).
+_HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "div", "span", "p", "strong", "b", "td", "th", "font", "em", "dt")
+
+
 def find_related(sel: Selector, base_url: str, tz: str) -> list[dict]:
     """Links of the block headed 推荐阅读/相关阅读/… in page order."""
-    for heading in sel.xpath("//h1|//h2|//h3|//h4|//h5|//div|//span|//p|//strong|//b|//td|//th|//font|//em|//dt"):
-        text = clean_text("".join(heading.xpath("./text()").getall()))
+    doc = _document(sel)
+    if doc is None:
+        return []
+    for heading in doc.iter(*_HEADING_TAGS):
+        text = clean_text("".join(_text_nodes(heading)))
         if not text or len(text) > 12 or not RELATED_HEADINGS.match(text):
             continue
         # The list is what follows the heading: its next siblings, or, when the heading is
         # alone in its wrapper (<div class="hd"><h3>推荐阅读</h3></div>), the wrapper's.
-        node = heading.root
+        node = heading
         for _ in range(3):
             anchors = [
                 a
@@ -587,7 +664,10 @@ def caption_near(img: etree._Element) -> str | None:
 
 def next_page_href(sel: Selector) -> str | None:
     """The href of a 下一页 link, the continuation of a split article."""
-    for a in sel.xpath("//a[@href]"):
-        if _NEXT_PAGE.match(clean_text(a.root.text_content())):
-            return a.root.get("href")
+    doc = _document(sel)
+    if doc is None:
+        return None
+    for a in doc.iter("a"):
+        if a.get("href") is not None and _NEXT_PAGE.match(clean_text(a.text_content())):
+            return a.get("href")
     return None

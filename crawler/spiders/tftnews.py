@@ -11,6 +11,7 @@ import scrapy
 from scrapy.http import Response
 from scrapy.utils.sitemap import Sitemap
 
+from crawler.fastcss import release, response_select
 from crawler.html import absolute_url
 from crawler.middlewares import is_html
 from crawler.spiders.base import PortalSpider
@@ -40,11 +41,14 @@ class TftnewsSpider(PortalSpider):
         self.crawler.stats.inc_value("caiji/pages_ok")
         # Categories come from the home page's channel blocks and list pages' pagination; the nav
         # bar also links sections this portal copy does not hold.
-        for href in response.css(".channel a::attr(href), .pagination a::attr(href)").getall():
+        lists = response_select(response, ".channel a::attr(href), .pagination a::attr(href)")
+        articles = response_select(response, ".news-list a.news-title::attr(href), .channel a.news-title::attr(href)")
+        release(response)
+        for href in lists:
             url = absolute_url(response.url, href)
             if url and self._on_site(url) and _LIST.search(urlsplit(url).path):
                 yield scrapy.Request(url, callback=self.parse, errback=self.on_error)
-        for href in response.css(".news-list a.news-title::attr(href), .channel a.news-title::attr(href)").getall():
+        for href in articles:
             url = absolute_url(response.url, href)
             if url and self._on_site(url) and _ARTICLE.search(urlsplit(url).path):
                 request = self.article_request(url)
@@ -70,15 +74,19 @@ class TftnewsSpider(PortalSpider):
                     yield request
 
     def parse_article(self, response: Response, **kwargs: Any) -> Iterator[Any]:
-        yield from super().parse_article(response, **kwargs)
+        # Everything is read from the page before anything is handed on, and then its parsed tree
+        # is let go: Scrapy may take a while to take the outputs, and the response waits with them.
+        outputs = list(super().parse_article(response, **kwargs))
         # Related lists lead to articles that no list page may show any more.
-        if is_html(response):
-            for href in response.css(".related a.related-link::attr(href)").getall():
-                url = absolute_url(response.url, href)
-                if url and self._on_site(url) and _ARTICLE.search(urlsplit(url).path):
-                    request = self.article_request(url)
-                    if request:
-                        yield request
+        related = response_select(response, ".related a.related-link::attr(href)") if is_html(response) else []
+        release(response)
+        yield from outputs
+        for href in related:
+            url = absolute_url(response.url, href)
+            if url and self._on_site(url) and _ARTICLE.search(urlsplit(url).path):
+                request = self.article_request(url)
+                if request:
+                    yield request
 
     def _on_site(self, url: str) -> bool:
         return urlsplit(url).hostname == self.host

@@ -1,0 +1,375 @@
+"""caiji's performance benchmark: extraction on one core, crawls over a local portal, memory.
+
+    python bench/run.py --pages 2000 [--json FILE] [--rss-pages 2000,20000] [--profile FILE]
+
+What is measured (all in one run, so the ratios hold on a shared, noisy machine):
+
+- ``lxml_parse_pps``: ``lxml.html.fromstring`` on the page bytes, nothing else.
+- ``extract_site_pps`` / ``extract_generic_pps``: what a crawl does per article page before the
+  item pipelines: the charset decision (``crawler.decoding.detect_encoding``, as the
+  CharsetMiddleware does), an ``HtmlResponse``, and ``rules.extract`` with the tftnews rules
+  (CSS selectors) or the generic heuristics. The record pipelines (cleaning, OpenCC, schema) are
+  not in it (trafilatura and GNE have none); they are in the crawl figures.
+- ``trafilatura_pps``: ``trafilatura.extract`` with metadata, JSON out (as bench/accuracy.py).
+- ``gne_pps``: the page decoded, then ``GeneralNewsExtractor().extract``.
+- ``crawl_noop_pps``: a spider that is handed every URL the full crawl fetches and whose callback
+  does nothing, with the project's settings (middlewares, extensions): Scrapy's own cost.
+- ``crawl_full_pps``: ``tftnews`` from the home page over the same portal: link discovery,
+  incremental store, extraction, cleaning, OpenCC, schema validation, dedup, dataset writer.
+- ``opencc_share``: of the full crawl's CPU time (user + system, spider open to close), the share
+  spent in the ScriptPipeline's detection and conversion (timed around those two calls).
+- ``rss_mb_<n>``: peak RSS (``ru_maxrss``) of the full crawl's process over an n-article portal.
+
+The portal (bench/portal.py) runs in its own process; its CPU use during each crawl is reported
+(``server_cpu_share``), to show it is not what limits the crawl.
+
+Diagnostics (environment): ``BENCH_SETTINGS="KEY=VALUE;…"`` sets Scrapy settings in both crawls;
+``BENCH_RSS_TRACE=1`` logs RSS and live Scrapy objects every second; ``BENCH_TRACEMALLOC=1`` adds
+the top Python allocations; ``BENCH_LOG_LEVEL=INFO`` shows the crawls' logs (with ``_crawl``);
+``BENCH_PROFILE_ALL=1`` keeps library frames in ``--profile``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PROJECT = HERE.parent
+sys.path.insert(0, str(PROJECT))
+sys.path.insert(0, str(HERE))
+
+from portal import FIRST_ID, Portal  # noqa: E402
+
+# --- extraction on one core ---------------------------------------------------------------------
+
+
+def _rate(func, pages: list[tuple[str, bytes]], warmup: int = 5) -> float:
+    for url, body in pages[:warmup]:
+        func(url, body)
+    started = time.perf_counter()
+    for url, body in pages:
+        func(url, body)
+    return len(pages) / (time.perf_counter() - started)
+
+
+def extraction(portal: Portal, count: int, base: str = "http://127.0.0.1:8801") -> dict:
+    """Pages per second of each extractor over the same ``count`` article pages."""
+    import lxml.html
+    from scrapy.http import HtmlResponse
+
+    from crawler.decoding import decode_html, detect_encoding
+    from crawler.rules import get_rules
+
+    pages = [(f"{base}/news/{i}.html", portal.response(f"/news/{i}.html")[2]) for i in range(FIRST_ID, FIRST_ID + count)]
+    now = datetime.now(UTC)
+    results: dict[str, float | None] = {}
+    results["lxml_parse_pps"] = _rate(lambda url, body: lxml.html.fromstring(body), pages)
+
+    def caiji(name: str):
+        rules = get_rules(name)
+
+        def run(url: str, body: bytes) -> None:
+            rules.extract(HtmlResponse(url=url, body=body, encoding=detect_encoding(body)), now)
+
+        return run
+
+    results["extract_site_pps"] = _rate(caiji("tftnews"), pages)
+    results["extract_generic_pps"] = _rate(caiji("generic"), pages)
+    try:
+        import trafilatura
+
+        results["trafilatura_pps"] = _rate(
+            lambda url, body: trafilatura.extract(body, url=url, output_format="json", with_metadata=True), pages
+        )
+    except ImportError:
+        results["trafilatura_pps"] = None
+    try:
+        from gne import GeneralNewsExtractor
+
+        gne = GeneralNewsExtractor()
+        results["gne_pps"] = _rate(lambda url, body: gne.extract(decode_html(body)[0]), pages)
+    except ImportError:
+        results["gne_pps"] = None
+    return results
+
+
+# --- crawls -------------------------------------------------------------------------------------
+
+
+@contextmanager
+def served(pages: int):
+    """The portal in its own process: yields ``(base_url, pid)``."""
+    server = subprocess.Popen(
+        [sys.executable, str(HERE / "portal.py"), "serve", "--pages", str(pages)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        line = server.stdout.readline()
+        port = re.search(r":(\d+)/", line)
+        if not port:
+            raise RuntimeError(f"portal server did not start: {line!r}")
+        yield f"http://127.0.0.1:{port.group(1)}/", server.pid
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def crawl(spider: str, pages: int, profile: Path | None = None) -> dict:
+    """Run one crawl in a fresh process over a fresh portal and data dir; its measurements."""
+    with tempfile.TemporaryDirectory(prefix="caiji-bench-") as tmp, served(pages) as (base, server_pid):
+        out = Path(tmp) / "result.json"
+        command = [sys.executable, __file__, "_crawl", spider, base, str(pages), str(Path(tmp) / "data"), str(out)]
+        if profile:
+            command += ["--profile", str(profile)]
+        server_cpu = _cpu_seconds(server_pid)
+        completed = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True)
+        server_cpu = _cpu_seconds(server_pid) - server_cpu
+        if completed.returncode != 0 or not out.exists():
+            raise RuntimeError(f"{spider} crawl failed ({completed.returncode}):\n{completed.stderr[-3000:]}")
+        result = json.loads(out.read_text())
+        result["server_cpu_share"] = server_cpu / result["seconds"]
+        return result
+
+
+def _child_crawl(spider: str, base: str, pages: int, data_dir: str, out: str, profile: str | None) -> None:
+    """In the crawl's own process: run the spider with the project's settings and time it."""
+    os.chdir(PROJECT)
+    import scrapy
+    from scrapy import signals
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.utils.project import get_project_settings
+
+    from pipelines.script import ScriptConverter, ScriptDetector
+
+    script_seconds = [0.0]
+
+    def timed(method):
+        def wrapper(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                script_seconds[0] += time.perf_counter() - started
+
+        return wrapper
+
+    ScriptDetector.detect = timed(ScriptDetector.detect)
+    ScriptConverter.convert_item = timed(ScriptConverter.convert_item)
+
+    class NoopSpider(scrapy.Spider):
+        """Fetches the pages the full crawl fetches, and does nothing with them."""
+
+        name = "bench_noop"
+        custom_settings = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False}
+        # The host caiji's ScopeMiddleware lets a loopback crawl fetch from.
+        host = "127.0.0.1"
+
+        async def start(self):
+            for path in Portal(pages).urls():
+                yield scrapy.Request(base.rstrip("/") + path, callback=self.parse)
+
+        def parse(self, response, **kwargs):
+            return None
+
+    settings = get_project_settings()
+    settings.set("CAIJI_DATA_DIR", data_dir, priority="cmdline")
+    settings.set("LOG_LEVEL", os.environ.get("BENCH_LOG_LEVEL", "WARNING"), priority="cmdline")
+    settings.set("CAIJI_PROGRESS_INTERVAL", 0, priority="cmdline")
+    for pair in filter(None, os.environ.get("BENCH_SETTINGS", "").split(";")):
+        key, _, value = pair.partition("=")
+        settings.set(key.strip(), value.strip(), priority="cmdline")
+    process = CrawlerProcess(settings)
+    marks: dict[str, tuple[float, float]] = {}
+
+    def now() -> tuple[float, float]:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return time.perf_counter(), usage.ru_utime + usage.ru_stime
+
+    crawler = process.create_crawler(NoopSpider if spider == "noop" else spider)
+
+    def opened(spider) -> None:
+        marks["open"] = now()
+        if os.environ.get("BENCH_RSS_TRACE"):
+            from twisted.internet import task
+
+            def trace() -> None:
+                rss = Path("/proc/self/status").read_text().split("VmRSS:")[1].split()[0]
+                pages = crawler.stats.get_value("response_received_count", 0)
+                from scrapy.utils.trackref import live_refs
+
+                alive = {cls.__name__: len(refs) for cls, refs in live_refs.items() if refs}
+                print(f"rss {int(rss) // 1024} MB at {pages} pages; alive {alive}", file=sys.stderr)
+                if os.environ.get("BENCH_TRACEMALLOC") and 400 < pages < 700 and "dumped" not in marks:
+                    import gc
+                    import tracemalloc
+                    from collections import Counter
+
+                    marks["dumped"] = True
+                    snapshot = tracemalloc.take_snapshot()
+                    print("traced MB", sum(s.size for s in snapshot.statistics("filename")) / 2**20, file=sys.stderr)
+                    for stat in snapshot.statistics("lineno")[:12]:
+                        print(stat, file=sys.stderr)
+                    print(Counter(type(o).__name__ for o in gc.get_objects()).most_common(12), file=sys.stderr)
+
+            marks["trace"] = task.LoopingCall(trace)
+            marks["trace"].start(1.0)
+
+    def closed(spider, reason) -> None:
+        marks["close"] = now()
+        if os.environ.get("BENCH_TRACEMALLOC"):
+            import tracemalloc
+
+            for stat in tracemalloc.take_snapshot().statistics("lineno")[:25]:
+                print(stat, file=sys.stderr)
+
+    # Signal receivers are held weakly: these two live as long as this function runs.
+    crawler.signals.connect(opened, signal=signals.spider_opened)
+    crawler.signals.connect(closed, signal=signals.spider_closed)
+    profiler = None
+    if profile:
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.001)
+        profiler.start()
+    if os.environ.get("BENCH_TRACEMALLOC"):
+        import tracemalloc
+
+        tracemalloc.start()
+    process.crawl(crawler, **({} if spider == "noop" else {"start_url": base}))
+    process.start()
+    if profiler:
+        profiler.stop()
+        Path(profile).write_text(
+            profiler.output_text(unicode=True, color=False, show_all=os.environ.get("BENCH_PROFILE_ALL") == "1")
+        )
+    stats = crawler.stats.get_stats()
+    (wall0, cpu0), (wall1, cpu1) = marks["open"], marks["close"]
+    result = {
+        "spider": spider,
+        "pages": stats.get("response_received_count", 0),
+        "items": stats.get("item_scraped_count", 0),
+        "written": stats.get("caiji/written", 0),
+        "seconds": wall1 - wall0,
+        "cpu_seconds": cpu1 - cpu0,
+        "script_seconds": script_seconds[0],
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "finish_reason": stats.get("finish_reason"),
+    }
+    result["pps"] = result["pages"] / result["seconds"]
+    Path(out).write_text(json.dumps(result))
+
+
+# --- the table ----------------------------------------------------------------------------------
+
+TARGETS = [
+    ("extract_site_pps", "≥ 0.40 × lxml_parse_pps", lambda r: r["extract_site_pps"] / r["lxml_parse_pps"], 0.40),
+    ("extract_site_pps", "≥ 10 × trafilatura_pps", lambda r: r["extract_site_pps"] / r["trafilatura_pps"], 10),
+    ("extract_generic_pps", "≥ 3 × trafilatura_pps", lambda r: r["extract_generic_pps"] / r["trafilatura_pps"], 3),
+    ("crawl_full_pps", "≥ 0.60 × crawl_noop_pps", lambda r: r["crawl_full_pps"] / r["crawl_noop_pps"], 0.60),
+    ("opencc_share", "≤ 0.10", lambda r: r["opencc_share"], -0.10),
+    ("rss_mb_2000", "≤ 250 MB", lambda r: r["rss_mb_2000"], -250),
+    ("rss_mb_20000", "≤ 1.2 × rss_mb_2000", lambda r: r["rss_mb_20000"] / r["rss_mb_2000"], -1.2),
+]
+
+
+def table(results: dict) -> str:
+    rows = [f"{'figure':<22} {'value':>10}", "-" * 33]
+    for key in (
+        "lxml_parse_pps",
+        "extract_site_pps",
+        "extract_generic_pps",
+        "trafilatura_pps",
+        "gne_pps",
+        "crawl_noop_pps",
+        "crawl_full_pps",
+        "opencc_share",
+        "rss_mb_2000",
+        "rss_mb_20000",
+    ):
+        value = results.get(key)
+        rows.append(f"{key:<22} {'-' if value is None else (f'{value:.3f}' if key == 'opencc_share' else f'{value:.0f}'):>10}")
+    rows += ["", f"{'target':<44} {'ratio':>8}  met", "-" * 58]
+    for key, text, ratio, bound in TARGETS:
+        try:
+            value = ratio(results)
+        except (KeyError, TypeError, ZeroDivisionError):
+            rows.append(f"{key + ' ' + text:<44} {'-':>8}  -")
+            continue
+        met = value >= bound if bound > 0 else value <= -bound
+        rows.append(f"{key + ' ' + text:<44} {value:>8.2f}  {'yes' if met else 'NO'}")
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "_crawl":
+        child = argparse.ArgumentParser()
+        for name in ("spider", "base", "pages", "data_dir", "out"):
+            child.add_argument(name)
+        child.add_argument("--profile")
+        a = child.parse_args(argv[1:])
+        _child_crawl(a.spider, a.base, int(a.pages), a.data_dir, a.out, a.profile)
+        return 0
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=2000, help="articles in the portal of the crawls (default 2000)")
+    parser.add_argument("--extract-pages", type=int, default=300, help="article pages each extractor reads (default 300)")
+    parser.add_argument("--rss-pages", default="2000,20000", help="portal sizes of the peak-RSS crawls ('' to skip)")
+    parser.add_argument("--json", type=Path, help="also write the figures as JSON")
+    parser.add_argument("--profile", type=Path, help="write a pyinstrument profile of the full crawl to this file")
+    parser.add_argument("--only", choices=["extract", "crawl"], help="run one half of the benchmark")
+    args = parser.parse_args(argv)
+
+    portal = Portal(max(args.pages, args.extract_pages))
+    results: dict = {"pages": args.pages, "extract_pages": args.extract_pages}
+    if args.only != "crawl":
+        print(f"extraction: {args.extract_pages} article pages, one core …", file=sys.stderr, flush=True)
+        results.update(extraction(portal, args.extract_pages))
+    if args.only != "extract":
+        print(f"crawls: {args.pages} articles …", file=sys.stderr, flush=True)
+        noop = crawl("noop", args.pages)
+        full = crawl("tftnews", args.pages, args.profile)
+        results["crawl_noop_pps"] = noop["pps"]
+        results["crawl_full_pps"] = full["pps"]
+        results["opencc_share"] = full["script_seconds"] / full["cpu_seconds"]
+        results["crawls"] = {"noop": noop, "full": full}
+        results[f"rss_mb_{args.pages}"] = full["rss_mb"]
+        for size in [int(s) for s in args.rss_pages.split(",") if s.strip()]:
+            if f"rss_mb_{size}" not in results:
+                print(f"peak RSS: {size} articles …", file=sys.stderr, flush=True)
+                run = crawl("tftnews", size)
+                results[f"rss_mb_{size}"] = run["rss_mb"]
+                results["crawls"][f"full_{size}"] = run
+    results["machine"] = {"nproc": os.cpu_count(), "cpu": _cpu_model(), "date": datetime.now(UTC).strftime("%Y-%m-%d")}
+    print(table(results))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return 0
+
+
+def _cpu_model() -> str | None:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return None
+
+
+if __name__ == "__main__":
+    sys.exit(main())

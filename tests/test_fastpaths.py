@@ -1,0 +1,208 @@
+"""The fast paths of extraction and the record pipelines give exactly what the slow ones give.
+
+No timings here: speed is measured by bench/run.py; these only pin down that nothing changes.
+"""
+
+import copy
+import random
+import sys
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from lxml import html as lxml_html
+from parsel import Selector
+from scrapy.http import HtmlResponse
+
+from crawler.decoding import decode_html
+from crawler.fastcss import FastHTMLParser, forget_indexes, release, response_select, select
+from crawler.text import is_cjk
+from pipelines.script import ScriptDetector
+from pipelines.validation import FastCheck, RecordValidator
+from schema import article_schema
+from tests.records import make_record
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = (
+    sorted((ROOT / "fixtures" / "pages").glob("*/*.html"))
+    + sorted((ROOT / "fixtures" / "portal" / "tftnews" / "news").glob("10*.html"))[:6]
+)
+SELECTORS = [
+    "h1.article-title",
+    ".article-meta .article-time",
+    ".breadcrumb a",
+    ".article-content",
+    "figcaption, .ad-slot, [class*=share]",
+    ".related .related-item",
+    "a.related-link",
+    ".article-pages a.next-page::attr(href)",
+    ".channel a::attr(href), .pagination a::attr(href)",
+    "div > p",
+    "ul li a",
+    "a[href]",
+    "[rel=nofollow]",
+    "#comments",
+    "DIV.article-content P",
+    "*",
+    # Not covered by the index: parsel's XPath answers them.
+    "a::text",
+    "p:first-child",
+    "h1 + div",
+]
+
+
+def _same(expected: list, found: list) -> bool:
+    return len(expected) == len(found) and all(
+        (a is b) if isinstance(a, etree._Element) else (a == b) for a, b in zip(expected, found, strict=True)
+    )
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[f"{p.parent.name}/{p.stem}" for p in PAGES])
+def test_select_gives_what_parsel_gives(page):
+    sel = Selector(text=decode_html(page.read_bytes())[0])
+    elements = list(sel.root.iter(etree.Element))
+    classes = sorted({t for el in elements for t in (el.get("class") or "").split()})
+    rng = random.Random(page.name)
+    queries = list(SELECTORS)
+    for _ in range(10):
+        a, b, tag = rng.choice(classes or ["x"]), rng.choice(classes or ["y"]), rng.choice(elements).tag
+        queries += [f".{a}", f"{tag}.{a}", f".{a} {tag}", f".{a} > {tag}", f".{b} .{a}", f".{a}, {tag}"]
+    scopes = [sel] + [Selector(root=el) for el in rng.sample(elements, min(10, len(elements)))]
+    try:
+        for query in queries:
+            for scope in scopes:
+                assert _same([s.root for s in scope.css(query)], select(scope.root, query)), query
+    finally:
+        forget_indexes()
+
+
+def test_fast_parser_builds_the_same_tree_and_element_classes():
+    for page in PAGES:
+        body = page.read_bytes()
+        slow = etree.fromstring(body, parser=lxml_html.HTMLParser(recover=True, encoding="utf-8"))
+        fast = etree.fromstring(body, parser=FastHTMLParser(recover=True, encoding="utf-8"))
+        assert etree.tostring(slow) == etree.tostring(fast)
+        assert [type(e) for e in slow.iter()] == [type(e) for e in fast.iter()]
+
+
+def test_released_response_parses_again_with_the_same_answers():
+    body = (ROOT / "fixtures" / "pages" / "tftnews" / "seed.html").read_bytes()
+    response = HtmlResponse(url="https://www.tftnews.com/news/1000.html", body=body, encoding="utf-8")
+    before = response_select(response, ".related a.related-link::attr(href)")
+    release(response)
+    assert response._cached_selector is None
+    assert (
+        response_select(response, ".related a.related-link::attr(href)")
+        == before
+        == response.css(".related a.related-link::attr(href)").getall()
+    )
+
+
+# --- validation ------------------------------------------------------------------------------
+
+
+_VALUES = [None, "", " ", "a", "a  b", "a\n", "\nb", "x\ty", 1, True, 1.5, [], {}, "http://x", "http://x y", "2025-03-31",
+           "2025-03-31T13:17:35+08:00", "2025-03-31\n", "hans", "tw", "0" * 64, "\u3000a", "a\u3000", ["a"], [""], ["a", None],
+           [{"url": "http://x", "alt": None, "caption": None}], [{"url": "http://x", "title": "t", "summary": None, "date": None}],
+           [{"url": "http://x", "alt": None}]]  # fmt: skip
+
+
+def test_fast_check_agrees_with_jsonschema():
+    slow, fast = RecordValidator(), RecordValidator(fast=True)
+    rng = random.Random(7)
+    base = make_record()
+    assert fast.problem(base) is None
+    for _ in range(3000):
+        record = copy.deepcopy(base)
+        for _ in range(rng.choice([1, 1, 2])):
+            key = rng.choice(list(record))
+            roll = rng.random()
+            if roll < 0.6:
+                record[key] = rng.choice(_VALUES)
+            elif roll < 0.65:
+                record.pop(key, None)
+            elif roll < 0.7:
+                record["extra"] = 1
+            elif roll < 0.85 and isinstance(record.get("images"), list) and record["images"]:
+                image = record["images"][0]
+                if isinstance(image, dict):
+                    image[rng.choice(["url", "alt", "caption", "x"])] = rng.choice(_VALUES)
+            elif isinstance(record.get("related_links"), list) and record["related_links"]:
+                link = record["related_links"][0]
+                if isinstance(link, dict):
+                    link[rng.choice(["url", "title", "summary", "date", "x"])] = rng.choice(_VALUES)
+            else:
+                record["script"] = rng.choice(
+                    [{"detected": "x", "target": None}, {"detected": "hans"}, {"detected": "none", "target": True}]
+                )
+        assert fast.problem(record) == slow.problem(record)
+
+
+def test_fast_check_steps_aside_for_another_schema():
+    schema = copy.deepcopy(article_schema())
+    assert FastCheck(schema).usable
+    schema["properties"]["title"] = {"type": "string", "maxLength": 5}
+    assert not FastCheck(schema).usable
+
+
+# --- script detection ------------------------------------------------------------------------
+
+
+def _detect_without_memory(detector: ScriptDetector, texts: list[str]) -> str:
+    """The detection as it was before characters were remembered."""
+    chars = sorted({c for text in texts for c in text if is_cjk(c)})
+    if not chars:
+        return "none"
+    traditional = detector.changed(detector._t2s, chars)
+    simplified = detector.changed(detector._s2t, chars)
+    total = traditional + simplified
+    if total < 5:
+        return "none"
+    if min(traditional, simplified) >= 0.2 * total:
+        return "mixed"
+    return "hant" if traditional > simplified else "hans"
+
+
+def test_remembered_characters_give_the_same_detection():
+    detector = ScriptDetector()
+    texts = [decode_html(page.read_bytes())[0] for page in PAGES]
+    samples = [[t] for t in texts] + [[a[:3000], b[-3000:]] for a, b in zip(texts, reversed(texts), strict=True)]
+    samples += [["简体中文的句子，没有繁體"], ["abc 123"], [""], ["門門門"], ["龍龙鳥鸟書书車车"]]
+    for texts_of_record in samples * 2:  # the second time every character is remembered
+        assert detector.detect(texts_of_record) == _detect_without_memory(detector, texts_of_record)
+
+
+# --- the benchmark portal --------------------------------------------------------------------
+
+
+def test_bench_portal_pages_are_realistic_and_deterministic():
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        from portal import FIRST_ID, Portal
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    portal = Portal(60)
+    sizes, links = [], []
+    for i in range(FIRST_ID, FIRST_ID + 60):
+        status, _, body = portal.response(f"/news/{i}.html")
+        assert status == 200
+        sizes.append(len(body))
+        links.append(len(lxml_html.fromstring(body).xpath("//a")))
+    assert 40_000 <= sum(sizes) / len(sizes) <= 50_000
+    assert min(links) >= 230 and max(links) <= 270
+    assert Portal(60).response(f"/news/{FIRST_ID + 7}.html") == portal.response(f"/news/{FIRST_ID + 7}.html")
+    listed = {u for u in portal.urls() if u.startswith("/news/")}
+    assert listed == {f"/news/{i}.html" for i in range(FIRST_ID, FIRST_ID + 60)}
+    assert portal.response("/news/1.html")[0] == 404
+
+
+@pytest.mark.parametrize("target", ["hans", "hant", "tw", "hk"])
+def test_one_call_for_all_lines_converts_as_one_call_each(target):
+    from crawler.html import lines
+    from pipelines.script import ScriptConverter
+
+    converter = ScriptConverter(target)
+    texts: list[str | None] = [None, "", "a\nb"]
+    for page in PAGES:
+        texts += lines(lxml_html.fromstring(decode_html(page.read_bytes())[0]))
+    assert converter.convert_all(texts) == [converter.convert(text) for text in texts]
