@@ -133,7 +133,7 @@ def headline(lines: list[Line]) -> str | None:
     opening = [start, start + 1] if re.search(r"当前位置|當前位置|您的位置|>>|->", lines[start].text) else [start]
     for i in [*opening, *range(start - 1, max(-1, start - 5), -1)]:
         text = lines[i].text
-        if lines[i].foreign or not 4 <= len(text) <= 60 or _NOT_HEADLINE.search(text) or _DATE_SHAPE.search(text):
+        if lines[i].foreign or not 4 <= len(text) <= 60 or _NOT_HEADLINE.search(text) or DATE_SHAPE.search(text):
             continue
         return text
     return None
@@ -141,7 +141,8 @@ def headline(lines: list[Line]) -> str | None:
 
 # --- time -------------------------------------------------------------------------------------
 
-_DATE_SHAPE = re.compile(
+#: A time as portals print it: absolute dates, relative times, month-day with a time.
+DATE_SHAPE = re.compile(
     r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}|\d{1,2}/\d{1,2}/(?:19|20)\d{2}|"
     r"\d+\s*(?:分钟|分鐘|小时|小時|天)前|昨天|前天|今天\s*\d|刚刚|剛剛|(?<!\d)\d{1,2}[-月]\d{1,2}日?\s+\d{1,2}:\d{2}"
 )
@@ -176,10 +177,10 @@ def find_time(lines: list[Line], title: str | None, now: datetime | None = None)
     best, best_score = None, -1e9
     for i, line in enumerate(lines):
         text = line.text
-        if len(text) > 300 or not _DATE_SHAPE.search(text):
+        if len(text) > 300 or not DATE_SHAPE.search(text):
             continue
         label = _publish_label(text)
-        if label and label.start() and _DATE_SHAPE.search(text[: label.start()]):
+        if label and label.start() and DATE_SHAPE.search(text[: label.start()]):
             # "注册时间：2010-01-01 发布于 2025-03-27": the time is read from the label on.
             text = text[label.start() :]
         moment = parse_time(text, "Asia/Shanghai", now, fallback=False)

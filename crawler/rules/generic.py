@@ -18,6 +18,7 @@ from parsel import Selector
 from crawler.dates import parse_date, parse_time
 from crawler.html import BLOCK_TAGS, SKIP_TAGS, absolute_url, text_of
 from crawler.rules import bylines
+from crawler.rules.bylines import DATE_SHAPE as _DATE_SHAPE
 from crawler.text import clean_optional, clean_text
 
 # class/id words (whole tokens of a class or id, split at -, _, spaces and camelCase) of blocks
@@ -116,9 +117,6 @@ RELATED_HEADINGS = re.compile(
     r"猜你喜欢|猜你喜歡|相关推荐|相關推薦|更多阅读|更多閱讀|推荐文章|推薦文章|相关报道|相關報導|热点推荐|熱點推薦|你可能感兴趣)"
 )
 BREADCRUMB_LABEL = re.compile(r"^(?:当前位置|當前位置|您的位置|你的位置|您现在的位置|所在位置|位置)\s*[:：]?\s*")
-_DATE_SHAPE = re.compile(
-    r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}|\d+\s*(?:分钟|分鐘|小时|小時|天)前|昨天|前天|今天\s*\d|刚刚|剛剛"
-)
 _BOILERPLATE_LINE = re.compile(
     r"^[【\[（(]?\s*(?:\(?责任编辑|（责任编辑|責任編輯|编辑[:：]|編輯[:：]|责编|来源[:：]|來源[:：]|原标题|原標題|"
     r"版权|版權|copyright|©|本文(?:来源|转载|來源)|声明[:：]|聲明[:：]|免责声明|免責聲明|分享到|扫一扫|掃一掃|"
@@ -408,7 +406,7 @@ def find_time(sel: Selector, outline: list[bylines.Line], title: str | None, now
 def _time_element_text(sel: Selector, line: str) -> str:
     """The text of the smallest element on the line that shows the time (``<span>发布于 3小时前</span>``
     rather than the whole meta line with author, source and view count)."""
-    match = bylines._DATE_SHAPE.search(line)
+    match = _DATE_SHAPE.search(line)
     root = sel.root
     if not match or not isinstance(root, etree._Element):
         return line
@@ -491,7 +489,7 @@ def find_source(sel: Selector, outline: list[bylines.Line], title: str | None) -
         if not ("source" in classes or "source" in id_ or "laiyuan" in classes):
             continue
         text = strip_source_label(text_of(el))
-        if text and len(text) <= 20 and not bylines._DATE_SHAPE.search(text):
+        if text and len(text) <= 20 and not _DATE_SHAPE.search(text):
             return text
     return clean_optional(_first_attr(doc.iter("meta"), "content", name="source"))
 
