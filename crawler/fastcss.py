@@ -326,12 +326,6 @@ def select(node: etree._Element, css: str) -> list:
     return [value for value in (el.get(attribute) for el in found) if value is not None]
 
 
-def select_first(node: etree._Element, css: str):
-    """The first of :func:`select`, or None."""
-    found = select(node, css)
-    return found[0] if found else None
-
-
 # --- responses -----------------------------------------------------------------------------------
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 
 from itemloaders.processors import Identity, Join, MapCompose, TakeFirst
 from scrapy.loader import ItemLoader
@@ -51,11 +50,6 @@ def to_timestamp(raw: str, loader_context: dict | None = None) -> str | None:
     tz = zone(context.get("timezone", "Asia/Shanghai"))
     moment = parse_time(raw, tz, context.get("fetched_at"))
     return isoformat(moment.astimezone(tz)) if moment else None
-
-
-def utc_now() -> datetime:
-    """The current time, aware, in UTC."""
-    return datetime.now(UTC)
 
 
 class ArticleLoader(ItemLoader):

@@ -36,7 +36,6 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.misc import load_object
-from scrapy_redis import connection
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
@@ -423,8 +422,3 @@ class Scheduler(RedisScheduler):
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def server_from_settings(settings):
-    """A Redis client as scrapy-redis makes it (``REDIS_URL`` …)."""
-    return connection.from_settings(settings)
