@@ -16,6 +16,7 @@ was a fifth of the extraction time); the trees and element classes are the same.
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections import OrderedDict
 from functools import lru_cache
@@ -24,7 +25,10 @@ from typing import NamedTuple
 import cssselect
 from lxml import etree
 from lxml import html as lxml_html
+from parsel import Selector
 from parsel.csstranslator import HTMLTranslator
+from scrapy.http import HtmlResponse, TextResponse
+from scrapy.selector import Selector as ScrapySelector
 
 # XPath's normalize-space() splits at these only (not at U+3000 or NBSP, as str.split() would).
 _XML_SPACE = re.compile(r"[ \t\r\n]+")
@@ -172,6 +176,8 @@ class PageIndex:
         self._classed: list[etree._Element] | None = None
         self._groups: dict[str, list[int]] = {}
         self._by_class: dict[str, list[etree._Element]] = {}
+        self._by_class_text: dict[str, list[etree._Element]] = {}
+        self._ancestors: dict[etree._Element, set[etree._Element]] = {}
         self._by_id: dict[str, list[etree._Element]] | None = None
         self._position: dict[etree._Element, int] | None = None
 
@@ -179,22 +185,43 @@ class PageIndex:
         """The elements whose class attribute holds the token ``name``, in document order."""
         found = self._by_class.get(name)
         if found is None:
-            if self._classed is None:
-                self._classed = _WITH_CLASS(self.root)
-                groups = self._groups
-                for i, el in enumerate(self._classed):
-                    value = el.get("class")
-                    group = groups.get(value)
-                    if group is None:
-                        groups[value] = [i]
-                    else:
-                        group.append(i)
+            self._group()
             hits = [positions for value, positions in self._groups.items() if name in value and name in _tokens(value)]
             if len(hits) == 1:
                 found = [self._classed[i] for i in hits[0]]
             else:
                 found = [self._classed[i] for i in sorted(i for positions in hits for i in positions)]
             self._by_class[name] = found
+        return found
+
+    def with_class_text(self, text: str) -> list[etree._Element]:
+        """The elements whose class attribute contains ``text`` (``[class*=text]``), in document order."""
+        found = self._by_class_text.get(text)
+        if found is None:
+            self._group()
+            positions = sorted(i for value, group in self._groups.items() if text in value for i in group)
+            found = self._by_class_text[text] = [self._classed[i] for i in positions]
+        return found
+
+    def _group(self) -> None:
+        if self._classed is not None:
+            return
+        root = self.root
+        self._classed = ([root] if root.get("class") is not None else []) + _WITH_CLASS(root)
+        groups = self._groups
+        for i, el in enumerate(self._classed):
+            value = el.get("class")
+            group = groups.get(value)
+            if group is None:
+                groups[value] = [i]
+            else:
+                group.append(i)
+
+    def ancestors(self, el: etree._Element) -> set[etree._Element]:
+        """The proper ancestors of ``el``."""
+        found = self._ancestors.get(el)
+        if found is None:
+            found = self._ancestors[el] = set(el.iterancestors())
         return found
 
     @property
@@ -218,7 +245,10 @@ def _tokens(value: str) -> frozenset[str]:
     return frozenset(_XML_SPACE.split(value))
 
 
-_WITH_CLASS = etree.XPath("descendant-or-self::*[@class]")
+# libxml2 walks the descendant axis faster than descendant-or-self (the root is checked apart).
+_WITH_CLASS = etree.XPath("descendant::*[@class]")
+
+
 _WITH_ID = etree.XPath("descendant-or-self::*[@id]")
 # The last trees indexed (a crawl extracts one page at a time; a few are kept for interleaving).
 _INDEXES: OrderedDict[int, PageIndex] = OrderedDict()
@@ -273,13 +303,30 @@ def _matches(el: etree._Element, c: Compound, index: PageIndex) -> bool:
 
 def _descendants(c: Compound, scope: etree._Element, index: PageIndex, self_too: bool) -> list[etree._Element]:
     """Elements matching ``c`` below ``scope`` (and ``scope`` itself with ``self_too``), in document order."""
-    if scope is index.root and c.tag is None and (c.id is not None or c.classes):
-        by_attr = [index.by_id.get(c.id, [])] if c.id is not None else [index.with_class(name) for name in c.classes]
-        found = min(by_attr, key=len)
-    else:
-        # Below the root (a content block, a list entry) walking the subtree is cheaper.
-        found = scope.iter(c.tag) if c.tag is not None else scope.iter(etree.Element)
+    class_text = next((v for name, op, v in c.attrs if name == "class" and op == "*=" and v), None)
+    if c.tag is None and (c.id is not None or c.classes or class_text):
+        if c.id is not None:
+            by_attr = [index.by_id.get(c.id, [])]
+        elif c.classes:
+            by_attr = [index.with_class(name) for name in c.classes]
+        else:
+            by_attr = [index.with_class_text(class_text)]
+        candidates = min(by_attr, key=len)
+        if scope is index.root:
+            return [el for el in candidates if (self_too or el is not scope) and _matches(el, c, index)]
+        if len(candidates) <= _FEW:
+            # A class seen a few times in the page: which of them lie below the scope is cheaper
+            # to learn from their ancestors (read once per page) than from a walk of the subtree.
+            return [
+                el for el in candidates if ((self_too and el is scope) or scope in index.ancestors(el)) and _matches(el, c, index)
+            ]
+    # A type selector is filtered in C; a class seen often is cheaper to find by walking the scope.
+    found = scope.iter(c.tag) if c.tag is not None else scope.iter(etree.Element)
     return [el for el in found if (self_too or el is not scope) and _matches(el, c, index)]
+
+
+# Up to this many candidates from the index are checked by their ancestors rather than by a walk.
+_FEW = 24
 
 
 def _positions(node: etree._Element, index: PageIndex) -> dict[etree._Element, int]:
@@ -326,12 +373,77 @@ def select(node: etree._Element, css: str) -> list:
     return [value for value in (el.get(attribute) for el in found) if value is not None]
 
 
+def select_set(node: etree._Element, css: str) -> set[etree._Element]:
+    """The elements ``css`` selects in ``node``, as a set (no document order to establish)."""
+    compiled = compile_css(css)
+    if isinstance(compiled, etree.XPath):
+        return {el for el in compiled(node) if isinstance(el, etree._Element)}
+    if compiled[0].attribute is not None:
+        raise ValueError(f"select_set() takes element selectors, not {css!r}")
+    index = page_index(node.getroottree().getroot())
+    return {el for chain in compiled for el in _evaluate(chain, node, index)}
+
+
+def select_within(scopes: list[etree._Element], css: str) -> list[list]:
+    """``[select(scope, css) for scope in scopes]``, with one look over the page for a selector of
+    one compound (the fields of a list's entries: a link, a summary, a date in each)."""
+    compiled = compile_css(css)
+    if isinstance(compiled, etree.XPath) or len(compiled) != 1 or len(compiled[0].compounds) != 1 or not scopes:
+        return [select(scope, css) for scope in scopes]
+    root = scopes[0].getroottree().getroot()
+    index = page_index(root)
+    compound = compiled[0].compounds[0]
+    if compound.classes:
+        candidates = min((index.with_class(name) for name in compound.classes), key=len)
+        found = [el for el in candidates if _matches(el, compound, index)]
+    else:
+        found = _descendants(compound, root, index, True)
+    slots: dict[etree._Element, list[etree._Element]] = {scope: [] for scope in scopes}
+    for el in found:
+        slot = slots.get(el)  # select() counts the scope itself in
+        if slot is not None:
+            slot.append(el)
+        for ancestor in el.iterancestors():
+            slot = slots.get(ancestor)
+            if slot is not None:
+                slot.append(el)
+    attribute = compiled[0].attribute
+    if attribute is None:
+        return [slots[scope] for scope in scopes]
+    return [[v for v in (el.get(attribute) for el in slots[scope]) if v is not None] for scope in scopes]
+
+
 # --- responses -----------------------------------------------------------------------------------
 
 
-def response_select(response, css: str) -> list:
+def response_selector(response: TextResponse) -> Selector:
+    """``response.selector``; an HTML page in UTF-8 is parsed from its bytes as they are.
+
+    Scrapy decodes the body, and parsel strips it and encodes it back to UTF-8 for lxml: a tenth
+    of the parse on a portal page. Given the bytes, parsel parses them directly when nothing
+    would differ: UTF-8 without a byte-order mark, no NUL, no white space but ASCII at either end
+    (invalid bytes send parsel back to the decoded text, as Scrapy does).
+    """
+    if response._cached_selector is None and isinstance(response, HtmlResponse) and _is_utf8(response.encoding):
+        body = response.body
+        stripped = body.strip()
+        if stripped[:1] == b"<" and stripped[-1:] == b">" and b"\x00" not in body:
+            # Scrapy caches its selector here; what is set is what response.selector returns.
+            response._cached_selector = ScrapySelector(body=body, encoding="utf-8", type="html", base_url=response.url)
+    return response.selector
+
+
+@lru_cache(maxsize=64)
+def _is_utf8(encoding: str) -> bool:
+    try:
+        return codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        return False
+
+
+def response_select(response: TextResponse, css: str) -> list:
     """``response.css(css)`` as elements, or strings for ``::attr()`` (``.getall()`` of those)."""
-    root = response.selector.root
+    root = response_selector(response).root
     if isinstance(root, etree._Element):
         return select(root, css)
     return [s.root for s in response.css(css)]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
@@ -78,11 +80,6 @@ SKIP_TAGS = frozenset(
 Skip = Callable[[etree._Element], bool]
 
 
-def _tag(el: etree._Element) -> str:
-    tag = el.tag
-    return tag.lower() if isinstance(tag, str) else ""
-
-
 def lines(root: etree._Element, skip: Skip | None = None) -> list[str]:
     """The text of ``root`` as cleaned lines, split at block elements and ``<br>``.
 
@@ -90,41 +87,53 @@ def lines(root: etree._Element, skip: Skip | None = None) -> list[str]:
     """
     out: list[str] = []
     buf: list[str] = []
-
-    def newline() -> None:
-        if buf:
+    # The hot loop of every extraction: names bound locally, the line break written out inline.
+    blocks, skipped = BLOCK_TAGS, SKIP_TAGS
+    # Stack entries: (element, True) to enter it, (element, False) to leave it and emit its tail.
+    stack: list[tuple[etree._Element, bool]] = [(root, True)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        el, entering = pop()
+        tag = el.tag
+        tag = tag.lower() if tag.__class__ is str else ""
+        if not entering:
+            if tag in blocks and buf:
+                text = clean_text("".join(buf))
+                if text:
+                    out.append(text)
+                buf.clear()
+            if el is not root and el.tail:
+                buf.append(el.tail)
+            continue
+        if not tag or tag in skipped or (skip is not None and skip(el)):
+            if el is not root and el.tail:
+                buf.append(el.tail)
+            continue
+        if (tag == "br" or tag in blocks) and buf:
             text = clean_text("".join(buf))
             if text:
                 out.append(text)
             buf.clear()
-
-    # Stack entries: (element, True) to enter it, (element, False) to leave it and emit its tail.
-    stack: list[tuple[etree._Element, bool]] = [(root, True)]
-    while stack:
-        el, entering = stack.pop()
-        tag = _tag(el)
-        if not entering:
-            if tag in BLOCK_TAGS:
-                newline()
-            if el is not root and el.tail:
-                buf.append(el.tail)
-            continue
-        if not tag or tag in SKIP_TAGS or (skip is not None and skip(el)):
-            if el is not root and el.tail:
-                buf.append(el.tail)
-            continue
-        if tag == "br" or tag in BLOCK_TAGS:
-            newline()
         if el.text:
             buf.append(el.text)
-        stack.append((el, False))
-        stack.extend((child, True) for child in reversed(el))
-    newline()
+        push((el, False))
+        if len(el):
+            stack.extend([(child, True) for child in reversed(el)])
+    if buf:
+        text = clean_text("".join(buf))
+        if text:
+            out.append(text)
     return out
 
 
 def text_of(el: etree._Element, skip: Skip | None = None) -> str:
     """All text of ``el`` on one line, cleaned."""
+    if skip is None and not len(el):
+        # A leaf (a link, a date, a caption): what lines() gives for it, without the walk.
+        tag = el.tag
+        if tag.__class__ is not str or tag.lower() in SKIP_TAGS:
+            return ""
+        return clean_text(clean_text(el.text))
     return clean_text(" ".join(lines(el, skip)))
 
 
@@ -151,6 +160,40 @@ def absolute_url(base_url: str, href: str | None) -> str | None:
     href = (href or "").strip()
     if not href or href.startswith("#"):
         return None
+    # Most links of a portal are root-relative ("/news/1.html"): joined to the page's origin they
+    # give what urljoin gives, unless they hold dot segments, characters urlsplit drops, or an
+    # empty query or fragment (urlunsplit drops those).
+    if (
+        href[0] == "/"
+        and href[1:2] != "/"
+        and "/." not in href
+        and not href.endswith(("?", "#"))
+        and "?#" not in href
+        and not _URLSPLIT_DROPS.search(href)
+    ):
+        origin = _web_origin(base_url)
+        if origin is not None:
+            return origin + href
+    return _joined(base_url, href)
+
+
+_URLSPLIT_DROPS = re.compile("[\t\r\n\\\\]")
+
+
+@lru_cache(maxsize=64)
+def _web_origin(base_url: str) -> str | None:
+    """``scheme://netloc`` of an http(s) page address that parses, or None."""
+    try:
+        parts = urlsplit(base_url)
+        parts.port  # noqa: B018 (raises ValueError on a malformed port)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _joined(base_url: str, href: str) -> str | None:
     try:
         url = urljoin(base_url, href)
         parts = urlsplit(url)

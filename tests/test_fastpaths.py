@@ -15,8 +15,18 @@ from parsel import Selector
 from scrapy.http import HtmlResponse
 
 from crawler.decoding import decode_html
-from crawler.fastcss import FastHTMLParser, forget_indexes, release, response_select, select
-from crawler.text import is_cjk
+from crawler.fastcss import (
+    FastHTMLParser,
+    forget_indexes,
+    release,
+    response_select,
+    response_selector,
+    select,
+    select_set,
+    select_within,
+)
+from crawler.html import _joined, absolute_url, lines, text_of
+from crawler.text import _INVISIBLE, _SPACE, clean_text, is_cjk
 from pipelines.script import ScriptDetector
 from pipelines.validation import FastCheck, RecordValidator
 from schema import article_schema
@@ -74,6 +84,71 @@ def test_select_gives_what_parsel_gives(page):
                 assert _same([s.root for s in scope.css(query)], select(scope.root, query)), query
     finally:
         forget_indexes()
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[f"{p.parent.name}/{p.stem}" for p in PAGES])
+def test_set_and_per_scope_selection_give_what_select_gives(page):
+    root = Selector(text=decode_html(page.read_bytes())[0]).root
+    elements = list(root.iter(etree.Element))
+    rng = random.Random(page.name)
+    scopes = rng.sample(elements, min(12, len(elements))) + [el for el in elements if el.get("class")][:12]
+    try:
+        for query in [*SELECTORS[:-3], "li", ".related-item", "[class*=related]", "a.related-link", "span"]:
+            if "::" not in query:
+                for scope in scopes[:4]:
+                    assert select_set(scope, query) == set(select(scope, query)), query
+            assert select_within(scopes, query) == [select(scope, query) for scope in scopes], query
+    finally:
+        forget_indexes()
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[f"{p.parent.name}/{p.stem}" for p in PAGES])
+def test_text_of_gives_the_text_of_its_lines(page):
+    root = Selector(text=decode_html(page.read_bytes())[0]).root
+    for el in root.iter():
+        assert text_of(el) == clean_text(" ".join(lines(el)))
+
+
+def test_selector_from_utf8_bytes_is_the_tree_scrapy_builds():
+    bodies = [page.read_bytes() for page in PAGES] + [
+        b"  <html><body><p>a\x00b</p></body></html>",
+        "\ufeff<html><body><p>中文</p></body></html>".encode(),
+        b"<html><body><p>\xe4\xb8 broken</p></body></html>",
+        "<p>全角空格</p>\u3000".encode(),
+        b"plain text",
+        b"",
+    ]
+    for body in bodies:
+        ours = HtmlResponse(url="http://example.com/a", body=body, encoding="utf-8")
+        scrapy_own = HtmlResponse(url="http://example.com/a", body=body, encoding="utf-8")
+        assert etree.tostring(response_selector(ours).root) == etree.tostring(scrapy_own.selector.root)
+        assert ours.selector is response_selector(ours)
+
+
+def test_absolute_url_shortcut_agrees_with_urljoin():
+    bases = ["http://a.com/x/y.html", "HTTP://A.com:80/x?q#f", "http://u:p@a.com/x", "http://[::1]:8/x",
+             "https://b.cn:bad/x", "file:///tmp/a.html", "http://[::1/x", "ftp://a/x", "http://münchen.de/x"]  # fmt: skip
+    rng = random.Random(5)
+    chars = "/.a?#:%\\ \t\n@[]\u3000\x01中"
+    for _ in range(50_000):
+        href = rng.choice(["/", "", " /", "//"]) + "".join(rng.choice(chars) for _ in range(rng.randint(0, 8)))
+        base = rng.choice(bases)
+        stripped = href.strip()
+        expected = None if not stripped or stripped.startswith("#") else _joined(base, stripped)
+        assert absolute_url(base, href) == expected, (base, href)
+
+
+def test_clean_text_shortcut_agrees_with_the_substitutions():
+    def slow(value):
+        if "&" in value:
+            value = __import__("html").unescape(value)
+        return _SPACE.sub(" ", _INVISIBLE.sub("", value)).strip()
+
+    rng = random.Random(11)
+    chars = [chr(c) for c in range(0x100)] + ["\u3000", "\u200b", "\u2028", "\ufeff", "中", "&amp;", "  ", "\u2009"]
+    for _ in range(50_000):
+        value = "".join(rng.choice(chars) for _ in range(rng.randint(1, 6)))
+        assert clean_text(value) == slow(value), repr(value)
 
 
 def test_fast_parser_builds_the_same_tree_and_element_classes():

@@ -20,7 +20,7 @@ from scrapy.settings import BaseSettings
 
 from crawler.dates import parse_date, utc_isoformat
 from crawler.decoding import binary_kind
-from crawler.fastcss import install_fast_html_parser, select
+from crawler.fastcss import install_fast_html_parser, response_selector, select, select_set, select_within
 from crawler.html import absolute_url, image_url, iter_images, lines, text_of
 from crawler.items import ArticleItem
 from crawler.loaders import ArticleLoader, strip_generic_suffix
@@ -129,7 +129,7 @@ class Rules:
         page = Page(response, self, fetched_at)
         loader = self.loader_class(
             item=ArticleItem(),
-            selector=response.selector,
+            selector=page.sel,
             timezone=self.timezone_for(response.url),
             fetched_at=fetched_at,
             title_suffixes=self.title_suffixes,
@@ -181,14 +181,14 @@ class Rules:
     def next_page(self, response: TextResponse) -> str | None:
         """The address of the article's next page, if it is split over several."""
         if self.next_page_css:
-            found = _select(response.selector, self.next_page_css)
+            found = _select(response_selector(response), self.next_page_css)
             # An element selector gives its markup, as parsel's .get() does.
             if found and not isinstance(found[0], str):
                 href = response.css(self.next_page_css).get()
             else:
                 href = found[0] if found else None
         else:
-            href = generic.next_page_href(response.selector)
+            href = generic.next_page_href(response_selector(response))
         return absolute_url(response.url, href)
 
     # --- fields ---------------------------------------------------------------------------
@@ -275,16 +275,22 @@ class Rules:
     def related_links(self, page: Page) -> list[dict]:
         if not self.related_item_css:
             return generic.find_related(page.sel, page.url, self.timezone)
+        entries = _select(page.sel, self.related_item_css)
+        if not entries or not isinstance(entries[0], etree._Element):
+            return []
+        anchors = select_within(entries, self.related_link_css)
+        summaries = select_within(entries, self.related_summary_css) if self.related_summary_css else None
+        dates = select_within(entries, self.related_date_css) if self.related_date_css else None
         links = []
-        for entry in _select(page.sel, self.related_item_css):
-            anchor = select(entry, self.related_link_css)
+        for i in range(len(entries)):
+            anchor = anchors[i]
             href = anchor[0].get("href") if anchor else None
             title = text_of(anchor[0]) if anchor else ""
             url = absolute_url(page.url, href)
             if not url or not title:
                 continue
-            summary = text_of_first(entry, self.related_summary_css) if self.related_summary_css else None
-            date = text_of_first(entry, self.related_date_css) if self.related_date_css else None
+            summary = first_text(summaries[i]) if summaries is not None else None
+            date = first_text(dates[i]) if dates is not None else None
             links.append(
                 {
                     "url": url,
@@ -302,7 +308,7 @@ class Page:
     def __init__(self, response: TextResponse, rules: Rules, fetched_at: datetime) -> None:
         self.response = response
         self.url = response.url
-        self.sel = response.selector
+        self.sel = response_selector(response)
         self.fetched_at = fetched_at
         self.title: str | None = None
         self._lines: list[bylines.Line] | None = None
@@ -314,8 +320,8 @@ class Page:
             found = _select(self.sel, rules.body_css)
             if found:
                 self.content = found[0]
-                self._text_excluded = set(select(self.content, rules.body_exclude_css))
-                self._image_excluded = set(select(self.content, rules.image_exclude_css))
+                self._text_excluded = select_set(self.content, rules.body_exclude_css)
+                self._image_excluded = select_set(self.content, rules.image_exclude_css)
         else:
             self.content, excluded = generic.find_content(self.sel)
             self._text_excluded = self._image_excluded = excluded
@@ -350,7 +356,12 @@ def text_of_first(sel: Selector | etree._Element, css: str | None) -> str | None
     """The cleaned text of the first element matching ``css``, or None."""
     if not css:
         return None
-    for root in _select(sel, css):
+    return first_text(_select(sel, css))
+
+
+def first_text(found: list) -> str | None:
+    """The first non-empty cleaned text of selected elements (or ``::attr()`` values), or None."""
+    for root in found:
         text = text_of(root) if isinstance(root, etree._Element) else clean_text(str(root))
         if text:
             return text

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import UTC, datetime
 
 from lxml import etree
@@ -65,53 +66,63 @@ def outline(root: etree._Element, content: etree._Element | None, title_el: etre
     """The page's lines in order, marked with content, headline and foreign (comment, nav …) blocks."""
     out: list[Line] = []
     buf: list[str] = []
-    flags = [False, False, False, False]  # in_content, foreign, is_title, linked of the text in buf
-
-    def newline() -> None:
-        if buf:
+    flags = (False, False, False, False)  # in_content, foreign, is_title, linked of the text in buf
+    blocks, skipped, foreign_tags = BLOCK_TAGS, SKIP_TAGS, _FOREIGN_TAGS
+    # (element, entering, in_content, foreign, is_title, linked)
+    stack: list[tuple[etree._Element, bool, bool, bool, bool, bool]] = [(root, True, False, False, False, False)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        el, entering, in_content, foreign, is_title, linked = pop()
+        tag = el.tag
+        tag = tag.lower() if tag.__class__ is str else ""
+        if not entering:
+            if (tag in blocks or el is title_el) and buf:
+                text = clean_text("".join(buf))
+                if text:
+                    out.append(Line(text, *flags))
+                buf.clear()
+            if el is not root and el.tail:
+                if not buf:
+                    flags = (in_content, foreign, is_title, linked)
+                buf.append(el.tail)
+            continue
+        if not tag or tag in skipped:
+            if el is not root and el.tail:
+                buf.append(el.tail)
+            continue
+        if (tag == "br" or tag in blocks or el is title_el) and buf:
             text = clean_text("".join(buf))
             if text:
                 out.append(Line(text, *flags))
             buf.clear()
-
-    # (element, entering, in_content, foreign, is_title, linked)
-    stack: list[tuple[etree._Element, bool, bool, bool, bool, bool]] = [(root, True, False, False, False, False)]
-    while stack:
-        el, entering, in_content, foreign, is_title, linked = stack.pop()
-        tag = el.tag.lower() if isinstance(el.tag, str) else ""
-        if not entering:
-            if tag in BLOCK_TAGS or el is title_el:
-                newline()
-            if el is not root and el.tail:
-                if not buf:
-                    flags[:] = [in_content, foreign, is_title, linked]
-                buf.append(el.tail)
-            continue
-        if not tag or tag in SKIP_TAGS:
-            if el is not root and el.tail:
-                buf.append(el.tail)
-            continue
-        if tag == "br" or tag in BLOCK_TAGS or el is title_el:
-            newline()
         # The flags of an element's own text; its tail takes its parent's (pushed below).
-        parent_flags = (in_content, foreign, is_title, linked)
+        push((el, False, in_content, foreign, is_title, linked))
         in_content = in_content or el is content
         # Figures and their captions credit photographers (通讯员 李国强 摄), not authors.
-        foreign = foreign or tag in ("footer", "nav", "aside", "figure", "figcaption") or _is_foreign(el)
+        if not foreign:
+            foreign = tag in foreign_tags or _foreign_words(el.get("class", ""), el.get("id", ""))
         is_title = is_title or el is title_el
         linked = linked or tag == "a"
         if el.text:
             if not buf:
-                flags[:] = [in_content, foreign, is_title, linked]
+                flags = (in_content, foreign, is_title, linked)
             buf.append(el.text)
-        stack.append((el, False, *parent_flags))
-        stack.extend((child, True, in_content, foreign, is_title, linked) for child in reversed(el))
-    newline()
+        if len(el):
+            stack.extend([(child, True, in_content, foreign, is_title, linked) for child in reversed(el)])
+    if buf:
+        text = clean_text("".join(buf))
+        if text:
+            out.append(Line(text, *flags))
     return out
 
 
-def _is_foreign(el: etree._Element) -> bool:
-    words = f"{el.get('class', '')} {el.get('id', '')}"
+_FOREIGN_TAGS = frozenset(["footer", "nav", "aside", "figure", "figcaption"])
+
+
+@lru_cache(maxsize=4096)
+def _foreign_words(classes: str, id_: str) -> bool:
+    # Pages repeat a few class names on many elements: each pair is tokenized once.
+    words = f"{classes} {id_}"
     if not words.strip():
         return False
     return bool({t.lower() for t in _TOKEN_SPLIT.split(words) if t} & _FOREIGN_TOKENS)

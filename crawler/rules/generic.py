@@ -111,6 +111,13 @@ _BOILERPLATE_TAGS = frozenset({"nav", "footer", "aside", "menu"})
 _NEVER_BOILERPLATE = frozenset({"html", "body", "main", "article", "form"})
 _PUNCT = re.compile(r"[，。！？；：、,.!?;:“”「」（）]")
 _CJK_OR_WORD = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbfA-Za-z0-9]")
+_NOT_CJK_OR_WORD = re.compile(r"[^\u4e00-\u9fff\u3400-\u4dbfA-Za-z0-9]+")
+
+
+def _count_cjk_or_word(text: str) -> int:
+    """``len(_CJK_OR_WORD.findall(text))``, without a string per character."""
+    return len(_NOT_CJK_OR_WORD.sub("", text))
+
 
 RELATED_HEADINGS = re.compile(
     r"^(?:推荐阅读|推薦閱讀|相关阅读|相關閱讀|相关新闻|相關新聞|相关文章|相關文章|延伸阅读|延伸閱讀|热门推荐|熱門推薦|"
@@ -203,7 +210,7 @@ def find_content(sel: Selector) -> tuple[etree._Element | None, set[etree._Eleme
     # Blocks nest: each link's text is measured once, not once per enclosing block.
     links: dict[etree._Element, int] = {}
     for el, score in scores.items():
-        text_len = len(_CJK_OR_WORD.findall(el.text_content()))
+        text_len = _count_cjk_or_word(el.text_content())
         if not text_len:
             continue
         density = min(1.0, _link_chars(el, links) / text_len)
@@ -274,7 +281,7 @@ def _score_tree(root: etree._Element, scores: dict, excluded: set[etree._Element
         stack.extend(el)
         if tag in ("p", "pre", "blockquote") or (tag in ("div", "td", "section", "article", "span", "font") and _direct_text(el)):
             text = text_of(el) if tag in ("p", "pre", "blockquote") else clean_text(_direct_text(el))
-            chars = len(_CJK_OR_WORD.findall(text))
+            chars = _count_cjk_or_word(text)
             if chars < 8:
                 continue
             weight = 1 + len(_PUNCT.findall(text)) + min(chars / 50, 4)
