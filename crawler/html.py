@@ -137,6 +137,13 @@ def text_of(el: etree._Element, skip: Skip | None = None) -> str:
     return clean_text(" ".join(lines(el, skip)))
 
 
+def text_content(el: etree._Element) -> str:
+    """``el.text_content()``: all text below ``el``, as is; a leaf's own text without the XPath."""
+    if not len(el):
+        return el.text or ""
+    return el.text_content()
+
+
 def iter_images(root: etree._Element, skip: Skip | None = None) -> Iterator[etree._Element]:
     """The ``<img>`` elements under ``root`` in page order, leaving out skipped subtrees."""
     for img in root.iter("img"):

@@ -11,12 +11,14 @@ import json
 import re
 from collections.abc import Iterable
 from datetime import datetime
+from functools import lru_cache
+from itertools import islice
 
 from lxml import etree
 from parsel import Selector
 
 from crawler.dates import parse_date, parse_time
-from crawler.html import BLOCK_TAGS, SKIP_TAGS, absolute_url, text_of
+from crawler.html import BLOCK_TAGS, SKIP_TAGS, absolute_url, text_content, text_of
 from crawler.rules import bylines
 from crawler.rules.bylines import DATE_SHAPE as _DATE_SHAPE
 from crawler.text import clean_optional, clean_text
@@ -169,9 +171,10 @@ def _attr_words(el: etree._Element) -> str:
     return f"{el.get('class', '')} {el.get('id', '')}"
 
 
-def _tokens(el: etree._Element) -> set[str]:
-    words = f"{el.get('class', '')} {el.get('id', '')}"
-    return {t.lower() for t in _TOKEN_SPLIT.split(words) if t}
+@lru_cache(maxsize=4096)
+def _words_tokens(classes: str, id_: str) -> frozenset[str]:
+    # Pages repeat a few class names on many elements: each pair is tokenized once.
+    return frozenset(t.lower() for t in _TOKEN_SPLIT.split(f"{classes} {id_}") if t)
 
 
 def is_boilerplate(el: etree._Element) -> bool:
@@ -181,19 +184,23 @@ def is_boilerplate(el: etree._Element) -> bool:
         return True
     if tag in _NEVER_BOILERPLATE:
         return False
-    tokens = _tokens(el)
-    return bool(tokens & _NEGATIVE_TOKENS) and not _POSITIVE.search(el.get("id", ""))
+    return _boilerplate_words(el.get("class", ""), el.get("id", ""))
+
+
+@lru_cache(maxsize=4096)
+def _boilerplate_words(classes: str, id_: str) -> bool:
+    return bool(_words_tokens(classes, id_) & _NEGATIVE_TOKENS) and not _POSITIVE.search(id_)
 
 
 def _link_chars(el: etree._Element, cache: dict[etree._Element, int] | None = None) -> int:
     """Characters of link text under ``el``; ``cache`` keeps each link's count for the next block."""
     if cache is None:
-        return sum(len(clean_text(a.text_content())) for a in el.iter("a"))
+        return sum(len(clean_text(text_content(a))) for a in el.iter("a"))
     total = 0
     for a in el.iter("a"):
         count = cache.get(a)
         if count is None:
-            count = cache[a] = len(clean_text(a.text_content()))
+            count = cache[a] = len(clean_text(text_content(a)))
         total += count
     return total
 
@@ -299,7 +306,7 @@ def _direct_text(el: etree._Element) -> str:
     for child in el:
         tag = child.tag if isinstance(child.tag, str) else ""
         if tag and tag not in BLOCK_TAGS and tag not in SKIP_TAGS and tag != "a":
-            parts.append(child.text_content())
+            parts.append(text_content(child))
         parts.append(child.tail or "")
     text = "".join(parts)
     return text if len(text.strip()) >= 20 else ""
@@ -550,7 +557,7 @@ def find_breadcrumbs(sel: Selector, title: str | None) -> list[str]:
         parent = node.getparent()
         if parent is None:
             continue
-        crumbs = [clean_text(a.text_content()) for a in parent.iter("a")]
+        crumbs = [clean_text(text_content(a)) for a in parent.iter("a")]
         crumbs = [c for c in crumbs if c and c != title]
         if crumbs:
             return crumbs
@@ -578,7 +585,7 @@ def find_related(sel: Selector, base_url: str, tz: str) -> list[dict]:
                 a
                 for sibling in node.itersiblings()
                 for a in sibling.iter("a")
-                if a.get("href") and len(clean_text(a.text_content())) >= 4
+                if a.get("href") and len(clean_text(text_content(a))) >= 4
             ]
             if anchors:
                 return _related_from(anchors, base_url, tz)
@@ -596,9 +603,13 @@ def _list_item(a: etree._Element) -> etree._Element | None:
             return ancestor
         if ancestor.tag in ("ul", "ol", "dl", "table", "body"):
             break
-        if len(ancestor.xpath(".//a[@href]")) > 2:
+        if _more_than(2, (x for x in ancestor.iter("a") if x is not ancestor and x.get("href") is not None)):
             break
     return a.getparent()
+
+
+def _more_than(count: int, found: Iterable) -> bool:
+    return next(islice(found, count, None), None) is not None
 
 
 def _related_from(anchors: list[etree._Element], base_url: str, tz: str) -> list[dict]:
@@ -613,15 +624,15 @@ def _related_from(anchors: list[etree._Element], base_url: str, tz: str) -> list
             continue
         seen.add(url)
         item = _list_item(a)
-        title = clean_text(a.text_content())
+        title = clean_text(text_content(a))
         date_text = summary = None
         if item is not None:
-            for node in item.xpath(".//text()"):
+            for node in item.itertext():  # what .//text() gives, without an XPath per item
                 if _DATE_SHAPE.search(node):
                     date_text = node
                     break
             # A teaser: the item's longest text that is neither the headline nor the date.
-            texts = [clean_text(t.text_content()) for t in item.iter("p", "div", "span", "dd") if not len(t.xpath(".//a"))]
+            texts = [clean_text(text_content(t)) for t in item.iter("p", "div", "span", "dd") if next(t.iter("a"), None) is None]
             texts = [t for t in texts if t != title and len(_DATE_SHAPE.sub("", t).strip()) >= 15]
             summary = max(texts, key=len) if texts else None
         links.append(
@@ -673,6 +684,6 @@ def next_page_href(sel: Selector) -> str | None:
     if doc is None:
         return None
     for a in doc.iter("a"):
-        if a.get("href") is not None and _NEXT_PAGE.match(clean_text(a.text_content())):
+        if a.get("href") is not None and _NEXT_PAGE.match(clean_text(text_content(a))):
             return a.get("href")
     return None
