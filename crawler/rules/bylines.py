@@ -144,7 +144,7 @@ def headline(lines: list[Line]) -> str | None:
     opening = [start, start + 1] if re.search(r"当前位置|當前位置|您的位置|>>|->", lines[start].text) else [start]
     for i in [*opening, *range(start - 1, max(-1, start - 5), -1)]:
         text = lines[i].text
-        if lines[i].foreign or not 4 <= len(text) <= 60 or _NOT_HEADLINE.search(text) or DATE_SHAPE.search(text):
+        if lines[i].foreign or not 4 <= len(text) <= 60 or _NOT_HEADLINE.search(text) or date_shape(text):
             continue
         return text
     return None
@@ -157,6 +157,17 @@ DATE_SHAPE = re.compile(
     r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}|\d{1,2}/\d{1,2}/(?:19|20)\d{2}|"
     r"\d+\s*(?:分钟|分鐘|小时|小時|天)前|昨天|前天|今天\s*\d|刚刚|剛剛|(?<!\d)\d{1,2}[-月]\d{1,2}日?\s+\d{1,2}:\d{2}"
 )
+# Every alternative of DATE_SHAPE starts with one of these: a line without them is passed over
+# at the speed of a character-class scan, and the pattern is tried from the first of them.
+_DATE_START = re.compile("[0-9昨前今刚剛]")
+
+
+def date_shape(text: str) -> re.Match | None:
+    """``DATE_SHAPE.search(text)``, at a fraction of its cost on the many lines that hold no date."""
+    start = _DATE_START.search(text)
+    return DATE_SHAPE.search(text, start.start()) if start else None
+
+
 _YEAR_MONTH = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月(?!\s*\d{1,2}\s*日)")
 _PUBLISH_LABEL = re.compile(
     r"发布时间|發佈時間|發布時間|发布日期|發佈日期|发表时间|發表時間|发表于|發表於|发布于|發佈於|更新时间|更新時間|"
@@ -188,10 +199,10 @@ def find_time(lines: list[Line], title: str | None, now: datetime | None = None)
     best, best_score = None, -1e9
     for i, line in enumerate(lines):
         text = line.text
-        if len(text) > 300 or not DATE_SHAPE.search(text):
+        if len(text) > 300 or not date_shape(text):
             continue
         label = _publish_label(text)
-        if label and label.start() and DATE_SHAPE.search(text[: label.start()]):
+        if label and label.start() and date_shape(text[: label.start()]):
             # "注册时间：2010-01-01 发布于 2025-03-27": the time is read from the label on.
             text = text[label.start() :]
         moment = parse_time(text, "Asia/Shanghai", now, fallback=False)

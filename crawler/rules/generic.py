@@ -21,6 +21,7 @@ from crawler.dates import parse_date, parse_time
 from crawler.html import BLOCK_TAGS, SKIP_TAGS, absolute_url, text_content, text_of
 from crawler.rules import bylines
 from crawler.rules.bylines import DATE_SHAPE as _DATE_SHAPE
+from crawler.rules.bylines import date_shape
 from crawler.text import clean_optional, clean_text
 
 # class/id words (whole tokens of a class or id, split at -, _, spaces and camelCase) of blocks
@@ -420,7 +421,7 @@ def find_time(sel: Selector, outline: list[bylines.Line], title: str | None, now
 def _time_element_text(sel: Selector, line: str) -> str:
     """The text of the smallest element on the line that shows the time (``<span>发布于 3小时前</span>``
     rather than the whole meta line with author, source and view count)."""
-    match = _DATE_SHAPE.search(line)
+    match = date_shape(line)
     root = sel.root
     if not match or not isinstance(root, etree._Element):
         return line
@@ -443,9 +444,18 @@ def _meta_time(sel: Selector) -> str | None:
     doc = _document(sel)
     if doc is None:
         return None
-    metas = list(doc.iter("meta"))
+    # What _first_attr(metas, "content", property=name, name=name, itemprop=name) gives for each
+    # name, read in one pass over the page's meta elements rather than one pass per name.
+    contents: dict[str, str] = {}
+    for meta in doc.iter("meta"):
+        content = meta.get("content")
+        if content is not None:
+            for key in ("property", "name", "itemprop"):
+                value = meta.get(key)
+                if value is not None and value not in contents:
+                    contents[value] = content
     for name in _TIME_META:
-        value = _first_attr(metas, "content", property=name, name=name, itemprop=name)
+        value = contents.get(name)
         if value and parse_time(value, fallback=False):
             return value.strip()
     value = next((v for v in (el.get("datetime") for el in doc.iter("time")) if v is not None), None)
@@ -503,7 +513,7 @@ def find_source(sel: Selector, outline: list[bylines.Line], title: str | None) -
         if not ("source" in classes or "source" in id_ or "laiyuan" in classes):
             continue
         text = strip_source_label(text_of(el))
-        if text and len(text) <= 20 and not _DATE_SHAPE.search(text):
+        if text and len(text) <= 20 and not date_shape(text):
             return text
     return clean_optional(_first_attr(doc.iter("meta"), "content", name="source"))
 
@@ -628,7 +638,7 @@ def _related_from(anchors: list[etree._Element], base_url: str, tz: str) -> list
         date_text = summary = None
         if item is not None:
             for node in item.itertext():  # what .//text() gives, without an XPath per item
-                if _DATE_SHAPE.search(node):
+                if date_shape(node):
                     date_text = node
                     break
             # A teaser: the item's longest text that is neither the headline nor the date.
