@@ -62,10 +62,10 @@ class ScriptDetector:
                 return re.compile(f"[^{body}]" if body else r"[\s\S]")
             return re.compile(f"[{body}]" if body else r"(?!)")
 
-        self._unseen_re = char_class(self._seen, negate=True)
+        # One scan finds what matters in a text: characters not seen when compiled, and the
+        # script-specific ones (all but the seen characters both conversions leave alone).
+        self._marked_re = char_class(self._seen - self._traditional - self._simplified, negate=True)
         self._han_re = char_class(self._han)
-        self._traditional_re = char_class(self._traditional)
-        self._simplified_re = char_class(self._simplified)
         self._compiled_seen = set(self._seen)
         self._pending = 0
 
@@ -97,15 +97,16 @@ class ScriptDetector:
                 known.clear()
             self._compile()
         text = "\n".join(texts)
+        marked = set(self._marked_re.findall(text))
         # The characters the patterns do not know yet: learnt now if never seen.
-        fresh = set(self._unseen_re.findall(text))
+        fresh = marked - self._compiled_seen
         new = fresh - self._seen
         if new:
             self._learn(new)
         if not (self._han_re.search(text) or not fresh.isdisjoint(self._han)):
             return "none"
-        traditional = len(set(self._traditional_re.findall(text)) | (fresh & self._traditional))
-        simplified = len(set(self._simplified_re.findall(text)) | (fresh & self._simplified))
+        traditional = len(marked & self._traditional)
+        simplified = len(marked & self._simplified)
         if self._pending >= self.RECOMPILE_AFTER:
             self._compile()
         total = traditional + simplified
