@@ -29,6 +29,13 @@ CAIJI_RETRY_BACKOFF_MAX = 30.0
 CONCURRENT_ITEMS = 1
 WARN_ON_GENERATOR_RETURN_VALUE = False
 
+# Requests wait in the scheduler as compact bytes (~300 B) rather than live Request objects
+# (~2 KB): related links spread over the whole portal queue most of its articles early on, and
+# with Scrapy's LifoMemoryQueue peak RSS grew with the portal's size. Same order as Scrapy's;
+# unserializable requests are kept as objects. Distributed mode's scrapy-redis scheduler does not
+# use it. Scrapy's queue back: -s SCHEDULER_MEMORY_QUEUE=scrapy.squeues.LifoMemoryQueue.
+SCHEDULER_MEMORY_QUEUE = "crawler.queues.CompactLifoMemoryQueue"
+
 # With the default, Chinese comes out of -O/-o feeds as \uXXXX (scrapy#1963).
 FEED_EXPORT_ENCODING = "utf-8"
 
