@@ -83,7 +83,8 @@ class TftnewsSpider(PortalSpider):
         yield from outputs
         for href in related:
             url = absolute_url(response.url, href)
-            if url and self._on_site(url) and _ARTICLE.search(urlsplit(url).path):
+            # Most related articles were asked for already: no need to look at their address.
+            if url and url not in self._requested and self._on_site(url) and _ARTICLE.search(urlsplit(url).path):
                 request = self.article_request(url)
                 if request:
                     yield request
