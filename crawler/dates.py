@@ -119,16 +119,9 @@ def parse_time(
     if isinstance(tz, str):
         tz = zone(tz)
     text = text.strip()
-    for pattern in _ABSOLUTE:
-        match = pattern.search(text)
-        if match:
-            g = match.groupdict()
-            hour = g.get("H")
-            if hour and g.get("ampm"):
-                hour = str(int(hour) % 12 + (12 if g["ampm"].lower() == "pm" else 0))
-            found = _build(tz, int(g["y"]), int(g["m"]), int(g["d"]), hour, g.get("M"), g.get("S"), g.get("Z"))
-            if found:
-                return found
+    found = _absolute(text, tz)
+    if found:
+        return found
     now = (now or datetime.now(UTC)).astimezone(tz)
     match = _AGO.search(text)
     if match:
@@ -154,6 +147,22 @@ def parse_time(
         # Only a month is shown (magazine issues: 1998年3月号): its first day.
         return _build(tz, int(match["y"]), int(match["m"]), 1, None, None, None, None)
     return _dateparser(text, tz, now) if fallback else None
+
+
+@lru_cache(maxsize=4096)
+def _absolute(text: str, tz: tzinfo) -> datetime | None:
+    """A time with its full date in ``text``; cached, as lists print the same dates over and over."""
+    for pattern in _ABSOLUTE:
+        match = pattern.search(text)
+        if match:
+            g = match.groupdict()
+            hour = g.get("H")
+            if hour and g.get("ampm"):
+                hour = str(int(hour) % 12 + (12 if g["ampm"].lower() == "pm" else 0))
+            found = _build(tz, int(g["y"]), int(g["m"]), int(g["d"]), hour, g.get("M"), g.get("S"), g.get("Z"))
+            if found:
+                return found
+    return None
 
 
 def _dateparser(text: str, tz: tzinfo, now: datetime) -> datetime | None:
