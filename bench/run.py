@@ -5,6 +5,8 @@
 What is measured (all in one run, so the ratios hold on a shared, noisy machine):
 
 - ``lxml_parse_pps``: ``lxml.html.fromstring`` on the page bytes, nothing else.
+  The extractors take turns over the same pages, ``--rounds`` times (default 3), and each keeps
+  its best round: a neighbour's burst on a shared machine then costs one round, not a ratio.
 - ``extract_site_pps`` / ``extract_generic_pps``: what a crawl does per article page before the
   item pipelines: the charset decision (``crawler.decoding.detect_encoding``, as the
   CharsetMiddleware does), an ``HtmlResponse``, and ``rules.extract`` with the tftnews rules
@@ -63,8 +65,12 @@ def _rate(func, pages: list[tuple[str, bytes]], warmup: int = 5) -> float:
     return len(pages) / (time.perf_counter() - started)
 
 
-def extraction(portal: Portal, count: int, base: str = "http://127.0.0.1:8801") -> dict:
-    """Pages per second of each extractor over the same ``count`` article pages."""
+def extraction(portal: Portal, count: int, base: str = "http://127.0.0.1:8801", rounds: int = 3) -> dict:
+    """Pages per second of each extractor over the same ``count`` article pages.
+
+    The extractors take turns, ``rounds`` times over, and each keeps its best round: on a shared
+    machine a neighbour's burst then slows one round of one extractor, not the ratios.
+    """
     import lxml.html
     from scrapy.http import HtmlResponse
 
@@ -73,8 +79,6 @@ def extraction(portal: Portal, count: int, base: str = "http://127.0.0.1:8801") 
 
     pages = [(f"{base}/news/{i}.html", portal.response(f"/news/{i}.html")[2]) for i in range(FIRST_ID, FIRST_ID + count)]
     now = datetime.now(UTC)
-    results: dict[str, float | None] = {}
-    results["lxml_parse_pps"] = _rate(lambda url, body: lxml.html.fromstring(body), pages)
 
     def caiji(name: str):
         rules = get_rules(name)
@@ -84,23 +88,30 @@ def extraction(portal: Portal, count: int, base: str = "http://127.0.0.1:8801") 
 
         return run
 
-    results["extract_site_pps"] = _rate(caiji("tftnews"), pages)
-    results["extract_generic_pps"] = _rate(caiji("generic"), pages)
+    extractors = {
+        "lxml_parse_pps": lambda url, body: lxml.html.fromstring(body),
+        "extract_site_pps": caiji("tftnews"),
+        "extract_generic_pps": caiji("generic"),
+    }
     try:
         import trafilatura
 
-        results["trafilatura_pps"] = _rate(
-            lambda url, body: trafilatura.extract(body, url=url, output_format="json", with_metadata=True), pages
+        extractors["trafilatura_pps"] = lambda url, body: trafilatura.extract(
+            body, url=url, output_format="json", with_metadata=True
         )
     except ImportError:
-        results["trafilatura_pps"] = None
+        pass
     try:
         from gne import GeneralNewsExtractor
 
         gne = GeneralNewsExtractor()
-        results["gne_pps"] = _rate(lambda url, body: gne.extract(decode_html(body)[0]), pages)
+        extractors["gne_pps"] = lambda url, body: gne.extract(decode_html(body)[0])
     except ImportError:
-        results["gne_pps"] = None
+        pass
+    results: dict[str, float | None] = {"trafilatura_pps": None, "gne_pps": None}
+    for _ in range(rounds):
+        for key, func in extractors.items():
+            results[key] = max(results.get(key) or 0.0, _rate(func, pages))
     return results
 
 
@@ -328,6 +339,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=2000, help="articles in the portal of the crawls (default 2000)")
     parser.add_argument("--extract-pages", type=int, default=300, help="article pages each extractor reads (default 300)")
+    parser.add_argument("--rounds", type=int, default=3, help="turns each extractor takes; its best counts (default 3)")
     parser.add_argument("--rss-pages", default="2000,20000", help="portal sizes of the peak-RSS crawls ('' to skip)")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
     parser.add_argument("--profile", type=Path, help="write a pyinstrument profile of the full crawl to this file")
@@ -338,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict = {"pages": args.pages, "extract_pages": args.extract_pages}
     if args.only != "crawl":
         print(f"extraction: {args.extract_pages} article pages, one core …", file=sys.stderr, flush=True)
-        results.update(extraction(portal, args.extract_pages))
+        results.update(extraction(portal, args.extract_pages, rounds=args.rounds))
     if args.only != "extract":
         print(f"crawls: {args.pages} articles …", file=sys.stderr, flush=True)
         noop = crawl("noop", args.pages)

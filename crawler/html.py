@@ -116,7 +116,8 @@ def lines(root: etree._Element, skip: Skip | None = None) -> list[str]:
             buf.clear()
         if el.text:
             buf.append(el.text)
-        push((el, False))
+        if el.tail or tag in blocks:  # an inline element without a tail has nothing to do when left
+            push((el, False))
         if len(el):
             stack.extend([(child, True) for child in reversed(el)])
     if buf:

@@ -95,8 +95,10 @@ def outline(root: etree._Element, content: etree._Element | None, title_el: etre
             if text:
                 out.append(Line(text, *flags))
             buf.clear()
-        # The flags of an element's own text; its tail takes its parent's (pushed below).
-        push((el, False, in_content, foreign, is_title, linked))
+        # The flags of an element's own text; its tail takes its parent's (pushed below). An
+        # inline element without a tail has nothing to do when left.
+        if el.tail or tag in blocks or el is title_el:
+            push((el, False, in_content, foreign, is_title, linked))
         in_content = in_content or el is content
         # Figures and their captions credit photographers (通讯员 李国强 摄), not authors.
         if not foreign:

@@ -126,6 +126,7 @@ RELATED_HEADINGS = re.compile(
     r"^(?:推荐阅读|推薦閱讀|相关阅读|相關閱讀|相关新闻|相關新聞|相关文章|相關文章|延伸阅读|延伸閱讀|热门推荐|熱門推薦|"
     r"猜你喜欢|猜你喜歡|相关推荐|相關推薦|更多阅读|更多閱讀|推荐文章|推薦文章|相关报道|相關報導|热点推荐|熱點推薦|你可能感兴趣)"
 )
+_HEADING_CHARS = re.compile("[推相延热熱猜更你&]")
 BREADCRUMB_LABEL = re.compile(r"^(?:当前位置|當前位置|您的位置|你的位置|您现在的位置|所在位置|位置)\s*[:：]?\s*")
 _BOILERPLATE_LINE = re.compile(
     r"^[【\[（(]?\s*(?:\(?责任编辑|（责任编辑|責任編輯|编辑[:：]|編輯[:：]|责编|来源[:：]|來源[:：]|原标题|原標題|"
@@ -584,7 +585,14 @@ def find_related(sel: Selector, base_url: str, tz: str) -> list[dict]:
     if doc is None:
         return []
     for heading in doc.iter(*_HEADING_TAGS):
-        text = clean_text("".join(_text_nodes(heading)))
+        own = heading.text or ""
+        if len(heading):
+            own = "".join(_text_nodes(heading))
+        # A heading starts with one of these (or an entity that decodes to one): most elements'
+        # text is passed over without cleaning it.
+        if not own or not _HEADING_CHARS.search(own):
+            continue
+        text = clean_text(own)
         if not text or len(text) > 12 or not RELATED_HEADINGS.match(text):
             continue
         # The list is what follows the heading: its next siblings, or, when the heading is
