@@ -120,11 +120,15 @@ class ScriptDetector:
 class ScriptConverter:
     """Converts a record's text values in place to one target script."""
 
+    #: One-line texts remembered with their conversion before the memory is emptied (~3 MB).
+    MAX_KNOWN = 10_000
+
     def __init__(self, target: str) -> None:
         if target not in CONFIGS:
             raise ValueError(f"CAIJI_SCRIPT_TARGET must be one of {', '.join(CONFIGS)}, not {target!r}")
         self.target = None if target == "none" else target
         self._opencc = OpenCC(CONFIGS[target]) if self.target else None
+        self._known: dict[str, str] = {}
 
     def convert(self, text: str | None) -> str | None:
         """``text`` in the target script (unchanged with target ``none``)."""
@@ -141,16 +145,19 @@ class ScriptConverter:
         """
         if self._opencc is None:
             return list(texts)
-        lines = [i for i, text in enumerate(texts) if text and "\n" not in text]
+        # Headlines, teasers and breadcrumbs of related lists come back on page after page: a
+        # one-line text is converted once and remembered.
+        known = self._known
+        if len(known) > self.MAX_KNOWN:
+            known.clear()
+        fresh = list({text for text in texts if text and "\n" not in text and text not in known})
+        if fresh:
+            converted = self._opencc.convert("\n".join(fresh)).split("\n")
+            if len(converted) != len(fresh):  # never expected; convert one by one rather than misplace
+                converted = [self.convert(text) for text in fresh]
+            known.update(zip(fresh, converted, strict=True))
         # Empty values stay as they are; a text with newlines of its own is converted alone.
-        out = [text if text and "\n" not in text else self.convert(text) for text in texts]
-        if lines:
-            converted = self._opencc.convert("\n".join(texts[i] for i in lines)).split("\n")
-            if len(converted) != len(lines):  # never expected; convert one by one rather than misplace
-                converted = [self.convert(texts[i]) for i in lines]
-            for i, text in zip(lines, converted, strict=True):
-                out[i] = text
-        return out
+        return [(known[text] if "\n" not in text else self.convert(text)) if text else text for text in texts]
 
     def convert_item(self, item: ItemAdapter) -> None:
         """Convert every text value of ``item`` (SPEC §1) in place."""
