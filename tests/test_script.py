@@ -67,6 +67,17 @@ def test_convert(target, text, expected):
     assert ScriptConverter(target).convert(text) == expected
 
 
+def test_convert_all_remembers_one_line_texts_and_forgets_when_full():
+    converter = ScriptConverter("hans")
+    converter.MAX_KNOWN = 3
+    lines = [line for line in SEED.read_text(encoding="utf-8").splitlines() if line.strip()][:40]
+    texts = [None, "", "深化民族團結進步", "\n".join(lines[:5]), *lines, "深化民族團結進步"]
+    expected = [converter.convert(text) for text in texts]
+    for _ in range(3):  # the first call learns, the next ones remember (and overflow the memory)
+        assert converter.convert_all(texts) == expected
+    assert converter.convert_all(lines[5:7]) == expected[9:11]
+
+
 def test_bad_target():
     with pytest.raises(ValueError, match="CAIJI_SCRIPT_TARGET"):
         ScriptConverter("klingon")
