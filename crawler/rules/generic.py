@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from functools import lru_cache
 from itertools import islice
@@ -166,7 +166,29 @@ def _first_attr(elements: Iterable[etree._Element], attr: str, **equal: str) -> 
 # Elements that have one of these attributes: XPath tests their presence in C, cheaply; the
 # contains() tests that follow are done in Python on the few found (XPath's string functions cost).
 _WITH_CLASS_OR_ID = etree.XPath("//body//*[@class or @id]")
-_WITH_CRUMB_ATTRS = etree.XPath("//*[@class or @id or @aria-label]")
+
+
+def _document_elements(doc: etree._Element) -> Iterator[etree._Element]:
+    """Every element of the document in order, as ``//*`` finds them (a broken page can leave
+    elements beside its root element)."""
+    for top in [*reversed(list(doc.itersiblings(preceding=True))), doc, *doc.itersiblings()]:
+        yield from top.iter(etree.Element)
+
+
+def _with_class_or_id_in_body(doc: etree._Element) -> Iterable[etree._Element]:
+    """``//body//*[@class or @id]``, lazily: the loops over it mostly stop near the top."""
+    bodies = [el for el in _document_elements(doc) if el.tag == "body"] if doc.getnext() is not None else list(doc.iter("body"))
+    if len(bodies) != 1:
+        return _WITH_CLASS_OR_ID(doc)
+    body = bodies[0]
+    return (el for el in body.iter(etree.Element) if el is not body and (el.get("class") is not None or el.get("id") is not None))
+
+
+def _with_crumb_attrs(doc: etree._Element) -> Iterator[etree._Element]:
+    """``//*[@class or @id or @aria-label]``, lazily (a breadcrumb sits near the top)."""
+    for el in _document_elements(doc):
+        if el.get("class") is not None or el.get("id") is not None or el.get("aria-label") is not None:
+            yield el
 
 
 def _attr_words(el: etree._Element) -> str:
@@ -509,7 +531,7 @@ def find_source(sel: Selector, outline: list[bylines.Line], title: str | None) -
     doc = _document(sel)
     if doc is None:
         return None
-    for el in _WITH_CLASS_OR_ID(doc):
+    for el in _with_class_or_id_in_body(doc):
         classes, id_ = el.get("class") or "", el.get("id") or ""
         if not ("source" in classes or "source" in id_ or "laiyuan" in classes):
             continue
@@ -549,7 +571,7 @@ def find_breadcrumbs(sel: Selector, title: str | None) -> list[str]:
     doc = _document(sel)
     if doc is None:
         return []
-    for block in _WITH_CRUMB_ATTRS(doc):
+    for block in _with_crumb_attrs(doc):
         classes, id_ = block.get("class") or "", block.get("id") or ""
         if not (
             any(word in classes for word in _CRUMB_CLASS_WORDS)
