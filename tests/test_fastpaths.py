@@ -109,6 +109,23 @@ def test_text_of_gives_the_text_of_its_lines(page):
         assert text_of(el) == clean_text(" ".join(lines(el)))
 
 
+@pytest.mark.parametrize(
+    "body",
+    [page.read_bytes() for page in PAGES]
+    + [
+        b"<html><body><p class=a>x</p></body></html><div class=b>after</div><!--c--><p id=z>q</p>",
+        b"<!--x--><div class=pre>a</div><html><body class=q><i id=w aria-label=y>x</i></body></html>",
+        b"<p>no classes at all</p>",
+    ],
+)
+def test_lazy_attribute_walks_give_what_the_xpaths_give(body):
+    from crawler.rules import generic
+
+    doc = Selector(text=decode_html(body)[0]).root
+    assert list(generic._with_class_or_id_in_body(doc)) == generic._WITH_CLASS_OR_ID(doc)
+    assert list(generic._with_crumb_attrs(doc)) == doc.xpath("//*[@class or @id or @aria-label]")
+
+
 def test_selector_from_utf8_bytes_is_the_tree_scrapy_builds():
     bodies = [page.read_bytes() for page in PAGES] + [
         b"  <html><body><p>a\x00b</p></body></html>",
