@@ -126,6 +126,20 @@ def test_lazy_attribute_walks_give_what_the_xpaths_give(body):
     assert list(generic._with_crumb_attrs(doc)) == doc.xpath("//*[@class or @id or @aria-label]")
 
 
+@pytest.mark.parametrize("page", PAGES, ids=[f"{p.parent.name}/{p.stem}" for p in PAGES])
+def test_block_measures_give_what_each_block_alone_gives(page):
+    from crawler.rules import generic
+
+    root = Selector(text=decode_html(page.read_bytes())[0]).root
+    scores: dict = {}
+    generic._score_tree(root, scores, set())
+    elements = list(root.iter(etree.Element))
+    for blocks in (list(scores), random.Random(page.name).sample(elements, min(30, len(elements))), [root]):
+        measures = generic._measures(blocks, {})
+        for el in blocks:
+            assert measures[el] == (generic._count_cjk_or_word(el.text_content()), generic._link_chars(el))
+
+
 def test_selector_from_utf8_bytes_is_the_tree_scrapy_builds():
     bodies = [page.read_bytes() for page in PAGES] + [
         b"  <html><body><p>a\x00b</p></body></html>",

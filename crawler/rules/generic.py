@@ -220,13 +220,57 @@ def _link_chars(el: etree._Element, cache: dict[etree._Element, int] | None = No
     """Characters of link text under ``el``; ``cache`` keeps each link's count for the next block."""
     if cache is None:
         return sum(len(clean_text(text_content(a))) for a in el.iter("a"))
-    total = 0
-    for a in el.iter("a"):
-        count = cache.get(a)
-        if count is None:
-            count = cache[a] = len(clean_text(text_content(a)))
-        total += count
-    return total
+    return sum(_link_count(a, cache) for a in el.iter("a"))
+
+
+def _link_count(a: etree._Element, cache: dict[etree._Element, int]) -> int:
+    count = cache.get(a)
+    if count is None:
+        count = cache[a] = len(clean_text(text_content(a)))
+    return count
+
+
+def _measures(blocks: Iterable[etree._Element], links: dict[etree._Element, int]) -> dict[etree._Element, tuple[int, int]]:
+    """For each of ``blocks``: ``_count_cjk_or_word(el.text_content())`` and ``_link_chars(el,
+    links)``, reading each text and each link once.
+
+    Scored blocks nest (a paragraph's parent, its parent …), and the outer ones hold most of the
+    page: a subtree with no block inside is measured in one piece, the others from their parts.
+    """
+    holders: set[etree._Element] = set()
+    for el in blocks:
+        if el not in holders:
+            holders.add(el)
+            for ancestor in el.iterancestors():
+                if ancestor in holders:
+                    break
+                holders.add(ancestor)
+    found: dict[etree._Element, tuple[int, int]] = {}
+    # Post-order without recursion: (element, children done).
+    for top in blocks:
+        stack = [(top, False)]
+        while stack:
+            el, done = stack.pop()
+            if el in found:
+                continue
+            if not done:
+                stack.append((el, True))
+                stack.extend((child, False) for child in el if child in holders and child not in found)
+                continue
+            chars = _count_cjk_or_word(el.text) if el.text else 0
+            linked = _link_count(el, links) if el.tag == "a" else 0
+            for child in el:
+                if child in holders:
+                    child_chars, child_linked = found[child]
+                    chars += child_chars
+                    linked += child_linked
+                elif isinstance(child.tag, str):  # an element (comments' and PIs' own text is no text)
+                    chars += _count_cjk_or_word(text_content(child))
+                    linked += _link_chars(child, links)
+                if child.tail:
+                    chars += _count_cjk_or_word(child.tail)
+            found[el] = (chars, linked)
+    return found
 
 
 def find_content(sel: Selector) -> tuple[etree._Element | None, set[etree._Element]]:
@@ -240,11 +284,12 @@ def find_content(sel: Selector) -> tuple[etree._Element | None, set[etree._Eleme
     final: dict[etree._Element, float] = {}
     # Blocks nest: each link's text is measured once, not once per enclosing block.
     links: dict[etree._Element, int] = {}
+    measures = _measures(scores, links)
     for el, score in scores.items():
-        text_len = _count_cjk_or_word(el.text_content())
+        text_len, link_chars = measures[el]
         if not text_len:
             continue
-        density = min(1.0, _link_chars(el, links) / text_len)
+        density = min(1.0, link_chars / text_len)
         score *= 1 - density
         if _POSITIVE.search(_attr_words(el)):
             score *= 1.2
