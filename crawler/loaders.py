@@ -44,6 +44,13 @@ def strip_label(value: str) -> str:
     return _LABEL.sub("", clean_text(value), count=1).strip()
 
 
+def address(value: str | None) -> str | None:
+    """An address as given, without surrounding white space: no entity decoding (``&copy=1`` in a
+    query is a parameter, not ©), no other cleaning."""
+    value = (value or "").strip()
+    return value or None
+
+
 def to_timestamp(raw: str, loader_context: dict | None = None) -> str | None:
     """Read a time as the page shows it into ISO 8601 in the site's timezone."""
     context = loader_context or {}
@@ -59,6 +66,8 @@ class ArticleLoader(ItemLoader):
     default_input_processor = MapCompose(clean_optional)
     default_output_processor = TakeFirst()
 
+    url_in = MapCompose(address)
+    canonical_url_in = MapCompose(address)
     title_in = MapCompose(strip_site_suffix, clean_optional)
     timestamp_in = MapCompose(to_timestamp)
     author_in = MapCompose(strip_label, clean_optional)

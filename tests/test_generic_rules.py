@@ -89,6 +89,15 @@ def test_times(meta, after, timestamp, raw):
     assert item.get("timestamp_raw") == raw
 
 
+@pytest.mark.parametrize("query", ["?id=7&copy=1&not=2", "?a=1&para=3&times=4&amp=5", "?q=%E4%B8%AD&lt=1"])
+def test_addresses_keep_their_query_as_it_is(query):
+    # Addresses are not text: "&copy=1" in a query is no entity (html.unescape would make it "©=1").
+    url = "https://news.example.cn/a/20250331/123456.html" + query
+    item = extract(article(head=f"<link rel='canonical' href='{url}'>"), url=url)
+    assert item["url"] == url
+    assert item["canonical_url"] == url
+
+
 def test_metadata_time_in_the_sites_zone():
     head = "<meta property='article:published_time' content='2025-03-28T02:15:00Z'>"
     item = extract(article(head=head))
