@@ -140,6 +140,25 @@ def test_block_measures_give_what_each_block_alone_gives(page):
             assert measures[el] == (generic._count_cjk_or_word(el.text_content()), generic._link_chars(el))
 
 
+@pytest.mark.parametrize(
+    "body",
+    [page.read_bytes() for page in PAGES]
+    + [b"<html><body>2025 a<p>x 2025</p>tail 2025<!--c-->ct 2025</body></html><p>after 2025</p>"],
+)
+def test_body_text_walk_gives_what_the_xpath_gives(body):
+    from crawler.rules import generic
+
+    doc = Selector(text=decode_html(body)[0]).root
+    for fragment in ("2025", "年", "的", "a", ":"):
+        expected = [
+            (str(node), node.is_text, node.getparent())
+            for node in doc.xpath("//body//text()[contains(., $f)]", f=fragment)
+            if node.getparent() is not None
+        ]
+        found = [(str(text), is_text, el) for text, is_text, el in generic._body_texts_containing(doc, fragment)]
+        assert found == expected, fragment
+
+
 def test_selector_from_utf8_bytes_is_the_tree_scrapy_builds():
     bodies = [page.read_bytes() for page in PAGES] + [
         b"  <html><body><p>a\x00b</p></body></html>",

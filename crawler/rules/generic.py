@@ -494,14 +494,30 @@ def _time_element_text(sel: Selector, line: str) -> str:
     if not match or not isinstance(root, etree._Element):
         return line
     fragment = match.group(0)
-    for node in root.xpath("//body//text()[contains(., $f)]", f=fragment):
-        parent = node.getparent()
-        if parent is None:
-            continue
-        text = text_of(parent) if node.is_text else clean_text(node)
+    for node, is_text, parent in _body_texts_containing(root.getroottree().getroot(), fragment):
+        text = text_of(parent) if is_text else clean_text(node)
         if fragment in text and text in line:
             return text if len(text) <= 80 else line
     return line
+
+
+def _body_texts_containing(doc: etree._Element, fragment: str) -> Iterator[tuple[str, bool, etree._Element]]:
+    """``//body//text()[contains(., $fragment)]`` as (text, is it an element's own text, that
+    element), in document order, read lazily: the search stops at the first good one."""
+    bodies = list(doc.iter("body"))
+    if len(bodies) != 1 or doc.getnext() is not None or doc.getprevious() is not None:
+        for node in doc.xpath("//body//text()[contains(., $f)]", f=fragment):
+            if node.getparent() is not None:
+                yield node, node.is_text, node.getparent()
+        return
+    body = bodies[0]
+    # An element's text comes when it is entered, its tail when it is left.
+    for event, el in etree.iterwalk(body, events=("start", "end", "comment", "pi")):
+        if event == "start":
+            if el.text and fragment in el.text:
+                yield el.text, True, el
+        elif el is not body and el.tail and fragment in el.tail:  # "end", or a comment's or PI's tail
+            yield el.tail, False, el
 
 
 def _meta_time(sel: Selector) -> str | None:
