@@ -127,16 +127,19 @@ class Rules:
         if not_html:
             raise NoArticle(not_html)
         page = Page(response, self, fetched_at)
+        # What is not read from the page goes into the loader's item as its initial values (what
+        # the input processors would give: the crawl's own values, addresses already resolved).
+        known = ArticleItem(url=response.url, site=self.name, crawled_at=utc_isoformat(fetched_at))
+        canonical = self.canonical_url(page)
+        if canonical:
+            known["canonical_url"] = canonical
         loader = self.loader_class(
-            item=ArticleItem(),
+            item=known,
             selector=page.sel,
             timezone=self.timezone_for(response.url),
             fetched_at=fetched_at,
             title_suffixes=self.title_suffixes,
         )
-        loader.add_value("url", response.url)
-        loader.add_value("canonical_url", self.canonical_url(page))
-        loader.add_value("site", self.name)
         page.title = self.title(page)
         loader.add_value("title", page.title)
         raw = self.timestamp_raw(page)
@@ -153,7 +156,6 @@ class Rules:
         loader.add_value("body", capped)
         loader.add_value("images", self.images(page)[: limits.images])
         loader.add_value("related_links", self.related_links(page)[: limits.related_links])
-        loader.add_value("crawled_at", utc_isoformat(fetched_at))
         item = loader.load_item()
         item.setdefault("breadcrumbs", [])
         item.setdefault("images", [])
