@@ -116,13 +116,19 @@ def test_text_of_gives_the_text_of_its_lines(page):
         b"<html><body><p class=a>x</p></body></html><div class=b>after</div><!--c--><p id=z>q</p>",
         b"<!--x--><div class=pre>a</div><html><body class=q><i id=w aria-label=y>x</i></body></html>",
         b"<p>no classes at all</p>",
+        b"<html><body><p class='source x' id='sourceid'>a</p><i id=source>b</i><b class=laiyuan>c</b></body></html>",
     ],
 )
 def test_lazy_attribute_walks_give_what_the_xpaths_give(body):
     from crawler.rules import generic
 
     doc = Selector(text=decode_html(body)[0]).root
-    assert list(generic._with_class_or_id_in_body(doc)) == generic._WITH_CLASS_OR_ID(doc)
+    named = [
+        el
+        for el in doc.xpath("//body//*[@class or @id]")
+        if "source" in (el.get("class") or "") or "source" in (el.get("id") or "") or "laiyuan" in (el.get("class") or "")
+    ]
+    assert generic._source_named_elements(doc) == named
     assert list(generic._with_crumb_attrs(doc)) == doc.xpath("//*[@class or @id or @aria-label]")
 
 
