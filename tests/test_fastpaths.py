@@ -194,6 +194,20 @@ def test_absolute_url_shortcut_agrees_with_urljoin():
         assert absolute_url(base, href) == expected, (base, href)
 
 
+def test_date_pattern_shortcuts_agree_with_the_pattern():
+    from crawler.rules.bylines import DATE_SHAPE, date_shape, without_date_shapes
+
+    rng = random.Random(13)
+    pieces = ["2025", "-", "03", "/", "31", "年", "月", "日", " ", "13:17", "3", "小时前", "分钟", "昨天", "前天", "今天", "刚刚",
+              "剛剛", "发布", "新闻", "a", "9/17/2004", "03-31 08:30", "\n", "１２"]  # fmt: skip
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 8)))
+        expected = DATE_SHAPE.search(text)
+        found = date_shape(text)
+        assert (found and found.span()) == (expected and expected.span()), text
+        assert without_date_shapes(text) == DATE_SHAPE.sub("", text), text
+
+
 def test_clean_text_shortcut_agrees_with_the_substitutions():
     def slow(value):
         if "&" in value:

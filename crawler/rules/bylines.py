@@ -173,15 +173,21 @@ DATE_SHAPE = re.compile(
     r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}|\d{1,2}/\d{1,2}/(?:19|20)\d{2}|"
     r"\d+\s*(?:分钟|分鐘|小时|小時|天)前|昨天|前天|今天\s*\d|刚刚|剛剛|(?<!\d)\d{1,2}[-月]\d{1,2}日?\s+\d{1,2}:\d{2}"
 )
-# Every alternative of DATE_SHAPE starts with one of these: a line without them is passed over
-# at the speed of a character-class scan, and the pattern is tried from the first of them.
-_DATE_START = re.compile("[0-9昨前今刚剛]")
+# Every alternative of DATE_SHAPE starts with one of these (\d: any Unicode digit, as in the
+# pattern: １２小时前 is a time): a line without them is passed over at the speed of a
+# character-class scan, and the pattern is tried from the first of them.
+_DATE_START = re.compile(r"[\d昨前今刚剛]")
 
 
 def date_shape(text: str) -> re.Match | None:
     """``DATE_SHAPE.search(text)``, at a fraction of its cost on the many lines that hold no date."""
     start = _DATE_START.search(text)
     return DATE_SHAPE.search(text, start.start()) if start else None
+
+
+def without_date_shapes(text: str) -> str:
+    """``DATE_SHAPE.sub("", text)``, at a fraction of its cost on text that holds no date."""
+    return DATE_SHAPE.sub("", text) if _DATE_START.search(text) else text
 
 
 _YEAR_MONTH = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月(?!\s*\d{1,2}\s*日)")

@@ -20,8 +20,7 @@ from parsel import Selector
 from crawler.dates import parse_date, parse_time
 from crawler.html import BLOCK_TAGS, SKIP_TAGS, absolute_url, text_content, text_of
 from crawler.rules import bylines
-from crawler.rules.bylines import DATE_SHAPE as _DATE_SHAPE
-from crawler.rules.bylines import date_shape
+from crawler.rules.bylines import date_shape, without_date_shapes
 from crawler.text import clean_optional, clean_text
 
 # class/id words (whole tokens of a class or id, split at -, _, spaces and camelCase) of blocks
@@ -734,7 +733,7 @@ def _related_from(anchors: list[etree._Element], base_url: str, tz: str) -> list
                     break
             # A teaser: the item's longest text that is neither the headline nor the date.
             texts = [clean_text(text_content(t)) for t in item.iter("p", "div", "span", "dd") if next(t.iter("a"), None) is None]
-            texts = [t for t in texts if t != title and len(_DATE_SHAPE.sub("", t).strip()) >= 15]
+            texts = [t for t in texts if t != title and len(without_date_shapes(t).strip()) >= 15]
             summary = max(texts, key=len) if texts else None
         links.append(
             {
