@@ -208,6 +208,25 @@ def test_date_pattern_shortcuts_agree_with_the_pattern():
         assert without_date_shapes(text) == DATE_SHAPE.sub("", text), text
 
 
+def test_lines_without_byline_characters_give_no_author_candidate():
+    from crawler.rules import bylines
+
+    rng = random.Random(17)
+    pieces = ["作者", "撰文", "执笔人", "發文機關", "文/", " by ", "By ", "本帖由", "由", "记者", "通訊員", "特派员", "實習生",
+              "（", "(", "[", "]", "）", "责任编辑", "編輯", "主编", "张三", "李四", "Tom", " ", ":", "：", "丨", "|", "/",
+              "2025", "来源", "新华社", "摄", "报道", "、", "，", "和", "与", "_", "&", "-", "电", "记", "者"]  # fmt: skip
+    checked = 0
+    for _ in range(50_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 8)))
+        if bylines._BYLINE_CHARS.search(text):
+            continue
+        checked += 1
+        following = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 3)))
+        assert bylines._author_candidates(text, following, True) == [], text
+        assert bylines._author_candidates(text, following, False) == [], text
+    assert checked > 5_000
+
+
 def test_clean_text_shortcut_agrees_with_the_substitutions():
     def slow(value):
         if "&" in value:
