@@ -5,7 +5,7 @@
 What is measured (all in one run, so the ratios hold on a shared, noisy machine):
 
 - ``lxml_parse_pps``: ``lxml.html.fromstring`` on the page bytes, nothing else.
-  The extractors take turns over the same pages, ``--rounds`` times (default 3), and each keeps
+  The extractors take turns over the same pages, ``--rounds`` times (default 5), and each keeps
   its best round: a neighbour's burst on a shared machine then costs one round, not a ratio.
 - ``extract_site_pps`` / ``extract_generic_pps``: what a crawl does per article page before the
   item pipelines: the charset decision (``crawler.decoding.detect_encoding``, as the
@@ -65,7 +65,7 @@ def _rate(func, pages: list[tuple[str, bytes]], warmup: int = 5) -> float:
     return len(pages) / (time.perf_counter() - started)
 
 
-def extraction(portal: Portal, count: int, base: str = "http://127.0.0.1:8801", rounds: int = 3) -> dict:
+def extraction(portal: Portal, count: int, base: str = "http://127.0.0.1:8801", rounds: int = 5) -> dict:
     """Pages per second of each extractor over the same ``count`` article pages.
 
     The extractors take turns, ``rounds`` times over, and each keeps its best round: on a shared
@@ -339,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=2000, help="articles in the portal of the crawls (default 2000)")
     parser.add_argument("--extract-pages", type=int, default=300, help="article pages each extractor reads (default 300)")
-    parser.add_argument("--rounds", type=int, default=3, help="turns each extractor takes; its best counts (default 3)")
+    parser.add_argument("--rounds", type=int, default=5, help="turns each extractor takes; its best counts (default 5)")
     parser.add_argument("--rss-pages", default="2000,20000", help="portal sizes of the peak-RSS crawls ('' to skip)")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
     parser.add_argument("--profile", type=Path, help="write a pyinstrument profile of the full crawl to this file")
