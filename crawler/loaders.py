@@ -20,6 +20,16 @@ _LABEL = re.compile(
 )
 
 
+# A tag written out as text: what a broken page leaves in its <title> (text only, whatever it holds)
+# or a double-escaped byline shows. Headlines and bylines never carry markup.
+_TAG_TEXT = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]{0,200})?/?>|<!--.*?-->")
+
+
+def drop_tag_text(value: str) -> str:
+    """Remove tags written out as text (``翰</p></p>墨`` → ``翰墨``) from a headline or byline."""
+    return _TAG_TEXT.sub("", value) if "<" in value else value
+
+
 def strip_site_suffix(title: str, loader_context: dict | None = None) -> str:
     """Remove the site-name suffix from a headline (`` - 每日頭條``, ``_新浪网``, ``| 网易``)."""
     title = clean_text(title)
@@ -68,10 +78,10 @@ class ArticleLoader(ItemLoader):
 
     url_in = MapCompose(address)
     canonical_url_in = MapCompose(address)
-    title_in = MapCompose(strip_site_suffix, clean_optional)
+    title_in = MapCompose(drop_tag_text, strip_site_suffix, clean_optional)
     timestamp_in = MapCompose(to_timestamp)
-    author_in = MapCompose(strip_label, clean_optional)
-    source_in = MapCompose(strip_label, clean_optional)
+    author_in = MapCompose(drop_tag_text, strip_label, clean_optional)
+    source_in = MapCompose(drop_tag_text, strip_label, clean_optional)
     breadcrumbs_out = Identity()
     body_out = Join("\n")
     images_in = Identity()

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crawler.loaders import strip_generic_suffix, strip_label, strip_site_suffix, to_timestamp
+from crawler.loaders import drop_tag_text, strip_generic_suffix, strip_label, strip_site_suffix, to_timestamp
 from crawler.text import clean_optional, clean_paragraphs, clean_text
 
 pytestmark = pytest.mark.pure
@@ -71,6 +71,20 @@ def test_strip_generic_suffix(title, expected):
 )
 def test_strip_label(line, expected):
     assert strip_label(line) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("江城书画院举办“翰</p></p></p>墨颂江城”师生作品展", "江城书画院举办“翰墨颂江城”师生作品展"),  # a broken <title>
+        ('作者：<a href="/u/1">张三</a>', "作者：张三"),  # a double-escaped byline
+        ("标题<br/>续<!-- x -->完", "标题续完"),
+        ("3 < 5 且 x>1 的情形", "3 < 5 且 x>1 的情形"),  # comparisons are no tags
+        ("没有标记的标题", "没有标记的标题"),
+    ],
+)
+def test_drop_tag_text(value, expected):
+    assert drop_tag_text(value) == expected
 
 
 def test_to_timestamp_uses_site_zone_and_fetch_time():
