@@ -95,13 +95,10 @@ def outline(root: etree._Element, content: etree._Element | None, title_el: etre
             if text:
                 out.append(Line(text, *flags))
             buf.clear()
-        # The flags of an element's own text; its tail takes its parent's (pushed below, or used
-        # right away for an element without children). An inline element without a tail has
-        # nothing to do when left.
-        leaf = not len(el)
-        parent_flags = (in_content, foreign, is_title, linked)
-        if not leaf and (el.tail or tag in blocks or el is title_el):
-            push((el, False, *parent_flags))
+        # The flags of an element's own text; its tail takes its parent's (pushed below). An
+        # inline element without a tail has nothing to do when left.
+        if el.tail or tag in blocks or el is title_el:
+            push((el, False, in_content, foreign, is_title, linked))
         in_content = in_content or el is content
         # Figures and their captions credit photographers (通讯员 李国强 摄), not authors.
         if not foreign:
@@ -112,19 +109,8 @@ def outline(root: etree._Element, content: etree._Element | None, title_el: etre
             if not buf:
                 flags = (in_content, foreign, is_title, linked)
             buf.append(el.text)
-        if not leaf:
+        if len(el):
             stack.extend([(child, True, in_content, foreign, is_title, linked) for child in reversed(el)])
-            continue
-        # Left at once: what the pushed entry above does when popped.
-        if (tag in blocks or el is title_el) and buf:
-            text = clean_text("".join(buf))
-            if text:
-                out.append(Line(text, *flags))
-            buf.clear()
-        if el is not root and el.tail:
-            if not buf:
-                flags = parent_flags
-            buf.append(el.tail)
     if buf:
         text = clean_text("".join(buf))
         if text:
