@@ -112,12 +112,12 @@ _BOILERPLATE_TAGS = frozenset({"nav", "footer", "aside", "menu"})
 # Never boilerplate, whatever their classes say (ASP.NET wraps whole pages in a <form>).
 _NEVER_BOILERPLATE = frozenset({"html", "body", "main", "article", "form"})
 _PUNCT = re.compile(r"[，。！？；：、,.!?;:“”「」（）]")
-_CJK_OR_WORD = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbfA-Za-z0-9]")
+# Runs of what is neither a Han character nor a letter or digit.
 _NOT_CJK_OR_WORD = re.compile(r"[^\u4e00-\u9fff\u3400-\u4dbfA-Za-z0-9]+")
 
 
 def _count_cjk_or_word(text: str) -> int:
-    """``len(_CJK_OR_WORD.findall(text))``, without a string per character."""
+    """Han characters, letters and digits in ``text``, counted without a string per character."""
     return len(_NOT_CJK_OR_WORD.sub("", text))
 
 
