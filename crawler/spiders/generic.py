@@ -10,6 +10,7 @@ import scrapy
 from scrapy.exceptions import UsageError
 from scrapy.http import Response
 
+from crawler.fastcss import response_selector
 from crawler.html import absolute_url
 from crawler.middlewares import is_html
 from crawler.spiders.base import PortalSpider
@@ -59,7 +60,7 @@ class GenericSpider(PortalSpider):
         seen: set[str] = set()
         articles: list[scrapy.Request] = []
         lists: list[scrapy.Request] = []
-        for anchor in response.xpath("//body//a[@href]"):
+        for anchor in response_selector(response).xpath("//body//a[@href]"):
             url = absolute_url(response.url, anchor.root.get("href"))
             url = url.split("#", 1)[0] if url else None
             if url is None or url in seen or not self.on_site(url):
