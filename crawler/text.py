@@ -10,9 +10,6 @@ import re
 _INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # \s in Python's re already covers U+3000 (ideographic space) and U+00A0 (NBSP).
 _SPACE = re.compile(r"\s+")
-# What either rule would change: most text is clean already (it was cleaned when extracted), and
-# one search costs less than two substitutions and a strip.
-_DIRTY = re.compile(_INVISIBLE.pattern + r"|[^\S ]|  |^ | $")
 
 
 def clean_text(value: str | None) -> str:
@@ -21,7 +18,10 @@ def clean_text(value: str | None) -> str:
         return ""
     if "&" in value:
         value = html.unescape(value)
-    if _DIRTY.search(value) is None:
+    # Most text is clean already (it was cleaned when extracted). Every invisible character and
+    # every white space but the space is unprintable to str.isprintable(), a C scan several
+    # times faster than a regex search: printable text with single inner spaces is left as is.
+    if value.isprintable() and "  " not in value and value[:1] != " " and value[-1:] != " ":
         return value
     value = _INVISIBLE.sub("", value)
     return _SPACE.sub(" ", value).strip()

@@ -233,8 +233,11 @@ def test_clean_text_shortcut_agrees_with_the_substitutions():
             value = __import__("html").unescape(value)
         return _SPACE.sub(" ", _INVISIBLE.sub("", value)).strip()
 
+    # The shortcut leaves printable text alone: no character either substitution acts on may be printable.
+    acted_on = [chr(c) for c in range(0x110000) if (chr(c).isspace() and c != 0x20) or _INVISIBLE.match(chr(c))]
+    assert not [c for c in acted_on if c.isprintable()]
     rng = random.Random(11)
-    chars = [chr(c) for c in range(0x100)] + ["\u3000", "\u200b", "\u2028", "\ufeff", "中", "&amp;", "  ", "\u2009"]
+    chars = [chr(c) for c in range(0x100)] + acted_on + ["中", "&amp;", "&#8203;", "  ", "a b"]
     for _ in range(50_000):
         value = "".join(rng.choice(chars) for _ in range(rng.randint(1, 6)))
         assert clean_text(value) == slow(value), repr(value)
