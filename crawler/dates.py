@@ -185,8 +185,30 @@ def _dateparser(text: str, tz: tzinfo, now: datetime) -> datetime | None:
 
 def parse_date(text: str | None, tz: tzinfo | str = "Asia/Shanghai", now: datetime | None = None) -> str | None:
     """A date shown in a list (``2025-03-31``, ``3小时前``): ISO date, or date-time when a time is shown."""
-    moment = parse_time(text, tz, now, fallback=False)
-    if moment is None:
+    if not text:
         return None
-    shows_time = bool(re.search(r"\d{1,2}\s*[:：时時]\s*\d{2}", text or "")) or bool(_AGO.search(text or ""))
-    return isoformat(moment) if shows_time else date(moment.year, moment.month, moment.day).isoformat()
+    if isinstance(tz, str):
+        tz = zone(tz)
+    shown = _absolute_shown(text.strip(), tz)
+    if shown is not None:
+        return shown
+    moment = parse_time(text, tz, now, fallback=False)
+    return _shown(text, moment) if moment is not None else None
+
+
+@lru_cache(maxsize=4096)
+def _absolute_shown(text: str, tz: tzinfo) -> str | None:
+    """What :func:`parse_date` gives for a full date, which does not depend on the time of the
+    crawl; cached, as each related list prints the same dates as the last page's."""
+    moment = _absolute(text, tz)
+    return _shown(text, moment) if moment is not None else None
+
+
+_SHOWS_TIME = re.compile(r"\d{1,2}\s*[:：时時]\s*\d{2}")
+
+
+def _shown(text: str, moment: datetime) -> str:
+    """``moment`` as precisely as ``text`` shows it: ISO date-time with a time, else ISO date."""
+    if _SHOWS_TIME.search(text) or _AGO.search(text):
+        return isoformat(moment)
+    return date(moment.year, moment.month, moment.day).isoformat()

@@ -72,5 +72,23 @@ def test_parse_date_keeps_what_is_shown():
     assert parse_date("没有日期") is None
 
 
+@pytest.mark.parametrize("text", ["2025-03-31", " 2025/3/31 13:17 ", "2025年3月31日", "发布于 2025-03-31 08:05:09"])
+def test_parse_date_of_a_full_date_is_the_same_at_any_crawl_time(text):
+    later = datetime(2026, 1, 1, tzinfo=UTC)
+    assert parse_date(text, "Asia/Tokyo", NOW) == parse_date(text, "Asia/Tokyo", later)
+    assert parse_date(text, "Asia/Tokyo") == isoformat_or_date(text)
+
+
+def isoformat_or_date(text):
+    moment = parse_time(text, "Asia/Tokyo", NOW)
+    return isoformat(moment) if ":" in text else moment.date().isoformat()
+
+
+def test_parse_date_of_a_relative_time_follows_the_crawl_time():
+    later = datetime(2026, 1, 1, tzinfo=UTC)
+    assert parse_date("3小时前", now=NOW) != parse_date("3小时前", now=later)
+    assert parse_date("昨天 10:00", now=later) == "2025-12-31T10:00:00+08:00"
+
+
 def test_utc_isoformat():
     assert utc_isoformat(datetime(2026, 11, 29, 9, 2, 3, 456, tzinfo=UTC)) == "2026-11-29T09:02:03Z"
