@@ -373,3 +373,13 @@ def test_one_call_for_all_lines_converts_as_one_call_each(target):
     for page in PAGES:
         texts += lines(lxml_html.fromstring(decode_html(page.read_bytes())[0]))
     assert converter.convert_all(texts) == [converter.convert(text) for text in texts]
+
+
+def test_decoration_words_on_lowered_ascii_agree_with_the_case_insensitive_pattern():
+    from crawler.rules import generic
+
+    rng = random.Random(5)
+    words = ["logo", "LoGo", "ICON", "Share", "face/", "FACE/", "btn", "ſhare", "\u212aink", "qrcOde", "x", "/", "-", "图"]
+    for _ in range(20_000):
+        text = "".join(rng.choice(words) for _ in range(rng.randint(0, 4)))
+        assert generic._decorative(text) == bool(generic._DECORATION.search(text)), text
