@@ -19,7 +19,8 @@ What is measured (all in one run, so the ratios hold on a shared, noisy machine)
 - ``crawl_full_pps``: ``tftnews`` from the home page over the same portal: link discovery,
   incremental store, extraction, cleaning, OpenCC, schema validation, dedup, dataset writer.
 - ``opencc_share``: of the full crawl's CPU time (user + system, spider open to close), the share
-  spent in the ScriptPipeline's detection and conversion (timed around those two calls).
+  spent in the ScriptPipeline's detection and conversion (the CPU time of the crawl's thread
+  inside those two calls: wall time would count the moments the process waits for a core).
 - ``rss_mb_<n>``: peak RSS (``ru_maxrss``) of the full crawl's process over an n-article portal.
 
 The portal (bench/portal.py) runs in its own process; its CPU use during each crawl is reported
@@ -171,11 +172,11 @@ def _child_crawl(spider: str, base: str, pages: int, data_dir: str, out: str, pr
 
     def timed(method):
         def wrapper(*args, **kwargs):
-            started = time.perf_counter()
+            started = time.thread_time()
             try:
                 return method(*args, **kwargs)
             finally:
-                script_seconds[0] += time.perf_counter() - started
+                script_seconds[0] += time.thread_time() - started
 
         return wrapper
 
