@@ -8,8 +8,6 @@ import re
 # Zero-width characters, BOMs, soft hyphens and C0/C1 controls (tab and newline are spacing,
 # handled by the white-space rule below).
 _INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-# \s in Python's re already covers U+3000 (ideographic space) and U+00A0 (NBSP).
-_SPACE = re.compile(r"\s+")
 
 
 def clean_text(value: str | None) -> str:
@@ -23,8 +21,8 @@ def clean_text(value: str | None) -> str:
     # times faster than a regex search: printable text with single inner spaces is left as is.
     if value.isprintable() and "  " not in value and value[:1] != " " and value[-1:] != " ":
         return value
-    value = _INVISIBLE.sub("", value)
-    return _SPACE.sub(" ", value).strip()
+    # str.split() splits at the characters \s matches (both ask str.isspace()), and faster.
+    return " ".join(_INVISIBLE.sub("", value).split())
 
 
 def clean_optional(value: str | None) -> str | None:
