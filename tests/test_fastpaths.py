@@ -110,6 +110,84 @@ def test_text_of_gives_the_text_of_its_lines(page):
         assert text_of(el) == clean_text(" ".join(lines(el)))
 
 
+def _lines_by_recursion(root, skip=None, content=None, title_el=None):
+    """lines() and bylines.outline() written the plain way: (text, in_content, foreign, is_title,
+    linked) for each line; the flags are those of the text that starts the line."""
+    from crawler.html import BLOCK_TAGS, SKIP_TAGS
+    from crawler.rules.bylines import _FOREIGN_TAGS, _foreign_words
+
+    out, buf, start = [], [], [(False, False, False, False)]
+
+    def add(text, flags):
+        if not buf:
+            start[0] = flags
+        buf.append(text)
+
+    def flush():
+        text = clean_text("".join(buf))
+        if buf and text:
+            out.append((text, *start[0]))
+        buf.clear()
+
+    def visit(el, flags):
+        tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        if not tag or tag in SKIP_TAGS or (skip is not None and skip(el)):
+            if el is not root and el.tail:
+                buf.append(el.tail)  # the line keeps the flags of the text that started it
+            return
+        block = tag in BLOCK_TAGS or el is title_el
+        if tag == "br" or block:
+            flush()
+        in_content, foreign, is_title, linked = flags
+        foreign = foreign or tag in _FOREIGN_TAGS or _foreign_words(el.get("class", ""), el.get("id", ""))
+        own = (in_content or el is content, foreign, is_title or el is title_el, linked or tag == "a")
+        if el.text:
+            add(el.text, own)
+        for child in el:
+            visit(child, own)
+        if block:
+            flush()
+        if el is not root and el.tail:
+            add(el.tail, flags)
+
+    visit(root, (False, False, False, False))
+    flush()
+    return out
+
+
+WALKER_SNIPPETS = [
+    "<p><a href=x></a>tail after an empty link</p><div>a<br>b<br></div>",
+    "<div class=comment><span>x</span>tail<p>in</p>after</div><h1>T<a>i</a>tle</h1>tail of h1",
+    "<ul><li>one<li><b></b>two<script>no</script>tail</ul><figure><img>cap</figure>after",
+    "<div><!--c-->t<?pi x?><em></em><em>e</em>t2<nav><a>n</a></nav>t3</div>",
+]
+
+
+def _check_line_walkers(root, seed):
+    from crawler.rules import bylines
+
+    elements = list(root.iter())
+    rng = random.Random(seed)
+    skipped = set(rng.sample(elements, min(15, len(elements) // 3)))
+    for el in [root, *rng.sample(elements, min(30, len(elements)))]:
+        assert lines(el) == [line[0] for line in _lines_by_recursion(el)]
+        assert lines(el, skipped.__contains__) == [line[0] for line in _lines_by_recursion(el, skipped.__contains__)]
+    for content in [None, *rng.sample(elements, min(3, len(elements)))]:
+        title_el = next(root.iter("h1"), None)
+        outline = [(x.text, x.in_content, x.foreign, x.is_title, x.linked) for x in bylines.outline(root, content, title_el)]
+        assert outline == _lines_by_recursion(root, content=content, title_el=title_el)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[f"{p.parent.name}/{p.stem}" for p in PAGES])
+def test_line_walkers_give_what_a_recursive_walk_gives(page):
+    _check_line_walkers(Selector(text=decode_html(page.read_bytes())[0]).root, page.name)
+
+
+@pytest.mark.parametrize("snippet", WALKER_SNIPPETS)
+def test_line_walkers_on_tails_empty_and_skipped_elements(snippet):
+    _check_line_walkers(Selector(text=f"<html><body>{snippet}</body></html>").root, snippet)
+
+
 @pytest.mark.parametrize(
     "body",
     [page.read_bytes() for page in PAGES]
