@@ -89,37 +89,48 @@ def lines(root: etree._Element, skip: Skip | None = None) -> list[str]:
     buf: list[str] = []
     # The hot loop of every extraction: names bound locally, the line break written out inline.
     blocks, skipped = BLOCK_TAGS, SKIP_TAGS
-    # Stack entries: (element, True) to enter it, (element, False) to leave it and emit its tail.
-    stack: list[tuple[etree._Element, bool]] = [(root, True)]
-    pop, push = stack.pop, stack.append
+    # Depth first with a stack of children iterators, one entry per element that has children
+    # (a childless element is entered and left at once).
+    stack: list[tuple[etree._Element | None, Iterator[etree._Element]]] = [(None, iter((root,)))]
     while stack:
-        el, entering = pop()
-        tag = el.tag
-        tag = tag.lower() if tag.__class__ is str else ""
-        if not entering:
-            if tag in blocks and buf:
+        parent, children = stack[-1]
+        for el in children:
+            tag = el.tag
+            tag = tag.lower() if tag.__class__ is str else ""
+            if not tag or tag in skipped or (skip is not None and skip(el)):
+                if el is not root and el.tail:
+                    buf.append(el.tail)
+                continue
+            block = tag in blocks
+            if buf and (block or tag == "br"):
+                text = clean_text("".join(buf))
+                if text:
+                    out.append(text)
+                buf.clear()
+            if el.text:
+                buf.append(el.text)
+            if len(el):
+                stack.append((el, iter(el)))
+                break
+            if block and buf:
                 text = clean_text("".join(buf))
                 if text:
                     out.append(text)
                 buf.clear()
             if el is not root and el.tail:
                 buf.append(el.tail)
-            continue
-        if not tag or tag in skipped or (skip is not None and skip(el)):
-            if el is not root and el.tail:
-                buf.append(el.tail)
-            continue
-        if (tag == "br" or tag in blocks) and buf:
-            text = clean_text("".join(buf))
-            if text:
-                out.append(text)
-            buf.clear()
-        if el.text:
-            buf.append(el.text)
-        if el.tail or tag in blocks:  # an inline element without a tail has nothing to do when left
-            push((el, False))
-        if len(el):
-            stack.extend([(child, True) for child in reversed(el)])
+        else:
+            # The element's children are all read: leave it.
+            stack.pop()
+            if parent is None:
+                continue
+            if buf and parent.tag.lower() in blocks:
+                text = clean_text("".join(buf))
+                if text:
+                    out.append(text)
+                buf.clear()
+            if parent is not root and parent.tail:
+                buf.append(parent.tail)
     if buf:
         text = clean_text("".join(buf))
         if text:
