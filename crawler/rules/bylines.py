@@ -9,6 +9,7 @@ what tells the article's own time from a related item's, a comment's or the copy
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -66,51 +67,64 @@ def outline(root: etree._Element, content: etree._Element | None, title_el: etre
     """The page's lines in order, marked with content, headline and foreign (comment, nav …) blocks."""
     out: list[Line] = []
     buf: list[str] = []
-    flags = (False, False, False, False)  # in_content, foreign, is_title, linked of the text in buf
+    none = (False, False, False, False)
+    flags = none  # in_content, foreign, is_title, linked of the text in buf
     blocks, skipped, foreign_tags = BLOCK_TAGS, SKIP_TAGS, _FOREIGN_TAGS
-    # (element, entering, in_content, foreign, is_title, linked)
-    stack: list[tuple[etree._Element, bool, bool, bool, bool, bool]] = [(root, True, False, False, False, False)]
-    pop, push = stack.pop, stack.append
+    # Depth first with a stack of children iterators, one entry per element that has children:
+    # (element, its children still to read, the flags of its own text, the flags its tail takes).
+    stack: list[tuple[etree._Element | None, Iterator[etree._Element], tuple, tuple]] = [(None, iter((root,)), none, none)]
     while stack:
-        el, entering, in_content, foreign, is_title, linked = pop()
-        tag = el.tag
-        tag = tag.lower() if tag.__class__ is str else ""
-        if not entering:
-            if (tag in blocks or el is title_el) and buf:
+        parent, children, inherited, parent_tail = stack[-1]
+        for el in children:
+            tag = el.tag
+            tag = tag.lower() if tag.__class__ is str else ""
+            if not tag or tag in skipped:
+                if el is not root and el.tail:
+                    buf.append(el.tail)
+                continue
+            block = tag in blocks or el is title_el
+            if buf and (block or tag == "br"):
+                text = clean_text("".join(buf))
+                if text:
+                    out.append(Line(text, *flags))
+                buf.clear()
+            in_content, foreign, is_title, linked = inherited
+            in_content = in_content or el is content
+            # Figures and their captions credit photographers (通讯员 李国强 摄), not authors.
+            if not foreign:
+                foreign = tag in foreign_tags or _foreign_words(el.get("class", ""), el.get("id", ""))
+            own = (in_content, foreign, is_title or el is title_el, linked or tag == "a")
+            if el.text:
+                if not buf:
+                    flags = own
+                buf.append(el.text)
+            if len(el):
+                stack.append((el, iter(el), own, inherited))
+                break
+            # A childless element is left at once.
+            if block and buf:
                 text = clean_text("".join(buf))
                 if text:
                     out.append(Line(text, *flags))
                 buf.clear()
             if el is not root and el.tail:
                 if not buf:
-                    flags = (in_content, foreign, is_title, linked)
+                    flags = inherited
                 buf.append(el.tail)
-            continue
-        if not tag or tag in skipped:
-            if el is not root and el.tail:
-                buf.append(el.tail)
-            continue
-        if (tag == "br" or tag in blocks or el is title_el) and buf:
-            text = clean_text("".join(buf))
-            if text:
-                out.append(Line(text, *flags))
-            buf.clear()
-        # The flags of an element's own text; its tail takes its parent's (pushed below). An
-        # inline element without a tail has nothing to do when left.
-        if el.tail or tag in blocks or el is title_el:
-            push((el, False, in_content, foreign, is_title, linked))
-        in_content = in_content or el is content
-        # Figures and their captions credit photographers (通讯员 李国强 摄), not authors.
-        if not foreign:
-            foreign = tag in foreign_tags or _foreign_words(el.get("class", ""), el.get("id", ""))
-        is_title = is_title or el is title_el
-        linked = linked or tag == "a"
-        if el.text:
-            if not buf:
-                flags = (in_content, foreign, is_title, linked)
-            buf.append(el.text)
-        if len(el):
-            stack.extend([(child, True, in_content, foreign, is_title, linked) for child in reversed(el)])
+        else:
+            # The element's children are all read: leave it.
+            stack.pop()
+            if parent is None:
+                continue
+            if buf and (parent.tag.lower() in blocks or parent is title_el):
+                text = clean_text("".join(buf))
+                if text:
+                    out.append(Line(text, *flags))
+                buf.clear()
+            if parent is not root and parent.tail:
+                if not buf:
+                    flags = parent_tail
+                buf.append(parent.tail)
     if buf:
         text = clean_text("".join(buf))
         if text:
