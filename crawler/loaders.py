@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 from itemloaders.processors import Identity, Join, MapCompose, TakeFirst
 from scrapy.loader import ItemLoader
@@ -88,3 +90,25 @@ class ArticleLoader(ItemLoader):
     images_out = Identity()
     related_links_in = Identity()
     related_links_out = Identity()
+
+    # itemloaders looks a field's processor up again for every value added and every field
+    # loaded (an attribute, a wrapper check, an ItemAdapter and the field's metadata): a tenth of
+    # a site's extraction. It depends only on the loader's and the item's classes, so each
+    # answer is kept. (A processor set on a loader instance, rather than its class, is not seen.)
+    def get_input_processor(self, field_name: str) -> Callable[..., Any]:
+        key = (type(self), type(self.item), field_name)
+        found = _INPUT_PROCESSORS.get(key)
+        if found is None:
+            found = _INPUT_PROCESSORS[key] = super().get_input_processor(field_name)
+        return found
+
+    def get_output_processor(self, field_name: str) -> Callable[..., Any]:
+        key = (type(self), type(self.item), field_name)
+        found = _OUTPUT_PROCESSORS.get(key)
+        if found is None:
+            found = _OUTPUT_PROCESSORS[key] = super().get_output_processor(field_name)
+        return found
+
+
+_INPUT_PROCESSORS: dict[tuple[type, type, str], Callable[..., Any]] = {}
+_OUTPUT_PROCESSORS: dict[tuple[type, type, str], Callable[..., Any]] = {}

@@ -467,3 +467,22 @@ def test_decoration_words_on_lowered_ascii_agree_with_the_case_insensitive_patte
     for _ in range(20_000):
         text = "".join(rng.choice(words) for _ in range(rng.randint(0, 4)))
         assert generic._decorative(text) == bool(generic._DECORATION.search(text)), text
+
+
+def test_remembered_loader_processors_are_what_itemloaders_looks_up():
+    from itemloaders import ItemLoader as PlainLoader
+    from itemloaders.processors import Identity
+
+    from crawler.items import FIELDS, ArticleItem
+    from crawler.loaders import ArticleLoader
+
+    class OtherLoader(ArticleLoader):
+        title_in = Identity()
+
+    for cls in (ArticleLoader, OtherLoader, ArticleLoader):
+        loader = cls(item=ArticleItem())
+        for field in FIELDS:
+            assert loader.get_input_processor(field) is PlainLoader.get_input_processor(loader, field), field
+            assert loader.get_output_processor(field) is PlainLoader.get_output_processor(loader, field), field
+    assert OtherLoader(item=ArticleItem()).get_input_processor("title") is OtherLoader.title_in
+    assert ArticleLoader(item=ArticleItem()).get_input_processor("title") is ArticleLoader.title_in
