@@ -181,11 +181,12 @@ def absolute_url(base_url: str, href: str | None) -> str | None:
         return None
     # Most links of a portal are root-relative ("/news/1.html"): joined to the page's origin they
     # give what urljoin gives, unless they hold dot segments, characters urlsplit drops, or an
-    # empty query or fragment (urlunsplit drops those).
+    # empty query, fragment or ;params (urlunsplit drops those).
     if (
         href[0] == "/"
         and href[1:2] != "/"
         and "/." not in href
+        and ";" not in href
         and not href.endswith(("?", "#"))
         and "?#" not in href
         and not _URLSPLIT_DROPS.search(href)
