@@ -96,6 +96,7 @@ class ArticleLoader(ItemLoader):
     # a site's extraction. It depends only on the loader's and the item's classes, so each
     # answer is kept. (A processor set on a loader instance, rather than its class, is not seen.)
     def get_input_processor(self, field_name: str) -> Callable[..., Any]:
+        """The field's input processor, as itemloaders finds it, found once per class pair."""
         key = (type(self), type(self.item), field_name)
         found = _INPUT_PROCESSORS.get(key)
         if found is None:
@@ -103,6 +104,7 @@ class ArticleLoader(ItemLoader):
         return found
 
     def get_output_processor(self, field_name: str) -> Callable[..., Any]:
+        """The field's output processor, as itemloaders finds it, found once per class pair."""
         key = (type(self), type(self.item), field_name)
         found = _OUTPUT_PROCESSORS.get(key)
         if found is None:
