@@ -89,11 +89,11 @@ def lines(root: etree._Element, skip: Skip | None = None) -> list[str]:
     buf: list[str] = []
     # The hot loop of every extraction: names bound locally, the line break written out inline.
     blocks, skipped = BLOCK_TAGS, SKIP_TAGS
-    # Depth first with a stack of children iterators, one entry per element that has children
-    # (a childless element is entered and left at once).
+    # Depth first with a stack of children iterators, one entry per element that has children.
     stack: list[tuple[etree._Element | None, Iterator[etree._Element]]] = [(None, iter((root,)))]
     while stack:
         parent, children = stack[-1]
+        leaving = None
         for el in children:
             tag = el.tag
             tag = tag.lower() if tag.__class__ is str else ""
@@ -101,8 +101,7 @@ def lines(root: etree._Element, skip: Skip | None = None) -> list[str]:
                 if el is not root and el.tail:
                     buf.append(el.tail)
                 continue
-            block = tag in blocks
-            if buf and (block or tag == "br"):
+            if buf and (tag in blocks or tag == "br"):
                 text = clean_text("".join(buf))
                 if text:
                     out.append(text)
@@ -111,26 +110,21 @@ def lines(root: etree._Element, skip: Skip | None = None) -> list[str]:
                 buf.append(el.text)
             if len(el):
                 stack.append((el, iter(el)))
-                break
-            if block and buf:
-                text = clean_text("".join(buf))
-                if text:
-                    out.append(text)
-                buf.clear()
-            if el is not root and el.tail:
-                buf.append(el.tail)
+            else:
+                leaving = el  # a childless element is left at once
+            break
         else:
-            # The element's children are all read: leave it.
-            stack.pop()
-            if parent is None:
-                continue
-            if buf and parent.tag.lower() in blocks:
-                text = clean_text("".join(buf))
-                if text:
-                    out.append(text)
-                buf.clear()
-            if parent is not root and parent.tail:
-                buf.append(parent.tail)
+            stack.pop()  # the element's children are all read: leave it
+            leaving = parent
+        if leaving is None:
+            continue
+        if buf and leaving.tag.lower() in blocks:
+            text = clean_text("".join(buf))
+            if text:
+                out.append(text)
+            buf.clear()
+        if leaving is not root and leaving.tail:
+            buf.append(leaving.tail)
     if buf:
         text = clean_text("".join(buf))
         if text:

@@ -75,6 +75,7 @@ def outline(root: etree._Element, content: etree._Element | None, title_el: etre
     stack: list[tuple[etree._Element | None, Iterator[etree._Element], tuple, tuple]] = [(None, iter((root,)), none, none)]
     while stack:
         parent, children, inherited, parent_tail = stack[-1]
+        leaving = None
         for el in children:
             tag = el.tag
             tag = tag.lower() if tag.__class__ is str else ""
@@ -82,8 +83,7 @@ def outline(root: etree._Element, content: etree._Element | None, title_el: etre
                 if el is not root and el.tail:
                     buf.append(el.tail)
                 continue
-            block = tag in blocks or el is title_el
-            if buf and (block or tag == "br"):
+            if buf and (tag in blocks or tag == "br" or el is title_el):
                 text = clean_text("".join(buf))
                 if text:
                     out.append(Line(text, *flags))
@@ -100,31 +100,24 @@ def outline(root: etree._Element, content: etree._Element | None, title_el: etre
                 buf.append(el.text)
             if len(el):
                 stack.append((el, iter(el), own, inherited))
-                break
-            # A childless element is left at once.
-            if block and buf:
-                text = clean_text("".join(buf))
-                if text:
-                    out.append(Line(text, *flags))
-                buf.clear()
-            if el is not root and el.tail:
-                if not buf:
-                    flags = inherited
-                buf.append(el.tail)
+            else:
+                leaving, tail_flags = el, inherited  # a childless element is left at once
+            break
         else:
-            # The element's children are all read: leave it.
-            stack.pop()
-            if parent is None:
-                continue
-            if buf and (parent.tag.lower() in blocks or parent is title_el):
-                text = clean_text("".join(buf))
-                if text:
-                    out.append(Line(text, *flags))
-                buf.clear()
-            if parent is not root and parent.tail:
-                if not buf:
-                    flags = parent_tail
-                buf.append(parent.tail)
+            stack.pop()  # the element's children are all read: leave it
+            leaving, tail_flags = parent, parent_tail
+        if leaving is None:
+            continue
+        if buf and (leaving.tag.lower() in blocks or leaving is title_el):
+            text = clean_text("".join(buf))
+            if text:
+                out.append(Line(text, *flags))
+            buf.clear()
+        # Its tail takes its parent's flags.
+        if leaving is not root and leaving.tail:
+            if not buf:
+                flags = tail_flags
+            buf.append(leaving.tail)
     if buf:
         text = clean_text("".join(buf))
         if text:
