@@ -97,20 +97,18 @@ class ArticleLoader(ItemLoader):
     # answer is kept. (A processor set on a loader instance, rather than its class, is not seen.)
     def get_input_processor(self, field_name: str) -> Callable[..., Any]:
         """The field's input processor, as itemloaders finds it, found once per class pair."""
-        key = (type(self), type(self.item), field_name)
-        found = _INPUT_PROCESSORS.get(key)
-        if found is None:
-            found = _INPUT_PROCESSORS[key] = super().get_input_processor(field_name)
-        return found
+        return self._remembered("in", field_name, super().get_input_processor)
 
     def get_output_processor(self, field_name: str) -> Callable[..., Any]:
         """The field's output processor, as itemloaders finds it, found once per class pair."""
-        key = (type(self), type(self.item), field_name)
-        found = _OUTPUT_PROCESSORS.get(key)
+        return self._remembered("out", field_name, super().get_output_processor)
+
+    def _remembered(self, kind: str, field_name: str, look_up: Callable[[str], Callable[..., Any]]) -> Callable[..., Any]:
+        key = (type(self), type(self.item), field_name, kind)
+        found = _PROCESSORS.get(key)
         if found is None:
-            found = _OUTPUT_PROCESSORS[key] = super().get_output_processor(field_name)
+            found = _PROCESSORS[key] = look_up(field_name)
         return found
 
 
-_INPUT_PROCESSORS: dict[tuple[type, type, str], Callable[..., Any]] = {}
-_OUTPUT_PROCESSORS: dict[tuple[type, type, str], Callable[..., Any]] = {}
+_PROCESSORS: dict[tuple[type, type, str, str], Callable[..., Any]] = {}
