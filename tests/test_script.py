@@ -10,7 +10,8 @@ from pipelines.script import ScriptConverter, ScriptDetector, ScriptPipeline
 
 pytestmark = pytest.mark.pure
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_41a3802ff2d45d1d.txt"
+# A copy of ../shared/seeds/000_41a3802ff2d45d1d.txt, so that a clone tests on its own.
+SEED = Path(__file__).resolve().parent.parent / "fixtures" / "seeds" / "000_41a3802ff2d45d1d.txt"
 SEED_PARAGRAPH = (
     "深化民族團結進步創建工作?近期,昭通市綏江縣堅持以鑄牢中華民族共同體意識為主線,緊扣“中華民族一家親,同心共築中國夢”目标任務"
 )
