@@ -253,7 +253,8 @@ class RecordValidator:
 
 
 class ValidationPipeline:
-    """Rejects records with no title or body, or that do not match the schema."""
+    """Rejects records with no title or body, or that do not match the schema; a record that
+    passes leaves with every SPEC key, in SPEC order."""
 
     def __init__(self) -> None:
         self.validator = RecordValidator(fast=True)
@@ -264,7 +265,15 @@ class ValidationPipeline:
             raise RejectItem("missing title", "validate")
         if not adapter.get("body"):
             raise RejectItem("missing body", "validate")
-        problem = self.validator.problem(ordered_record(adapter))
+        record = ordered_record(adapter)
+        problem = self.validator.problem(record)
         if problem:
             raise RejectItem(f"invalid record: {problem}", "validate")
+        if list(adapter.keys()) != list(FIELDS):
+            # Feed exports (-O/-o) write the item's keys as they are: a value the page does not
+            # have (no time shown) must be there as null, and in its place.
+            for key in list(adapter.keys()):
+                del adapter[key]
+            for key, value in record.items():
+                adapter[key] = value
         return item

@@ -58,10 +58,13 @@ def scrapy_command(*args: str) -> list[str]:
     return [str(Path(sys.executable).with_name("scrapy")), *args]
 
 
-def run_crawl(spider: str, start_url: str, data_dir: Path, *settings: str, timeout: float = 300) -> CrawlResult:
-    """Run ``scrapy crawl`` as a user would, in a subprocess from the project root."""
+def run_crawl(
+    spider: str, start_url: str, data_dir: Path, *settings: str, timeout: float = 300, options: tuple[str, ...] = ()
+) -> CrawlResult:
+    """Run ``scrapy crawl`` as a user would, in a subprocess from the project root (``options``:
+    more of its command line, such as ``-O FILE``)."""
     command = scrapy_command(
-        "crawl", spider, "-a", f"start_url={start_url}", "-s", f"CAIJI_DATA_DIR={data_dir}", "-s", "LOG_LEVEL=INFO"
+        "crawl", spider, "-a", f"start_url={start_url}", "-s", f"CAIJI_DATA_DIR={data_dir}", "-s", "LOG_LEVEL=INFO", *options
     )
     for setting in settings:
         command += ["-s", setting]

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 from jsonschema import Draft202012Validator
 
+from crawler.items import FIELDS
 from schema import article_schema
 from tests.conftest import PROJECT, run_crawl, scrapy_command
 
@@ -23,7 +24,8 @@ ARTICLE_IDS = sorted(p.stem for p in (PORTAL / "news").glob("*.html") if "_" not
 
 @pytest.fixture(scope="module")
 def demo_crawl(portal, tmp_path_factory):
-    return run_crawl("tftnews", portal.url, tmp_path_factory.mktemp("data"))
+    data = tmp_path_factory.mktemp("data")
+    return run_crawl("tftnews", portal.url, data, options=("-O", str(data / "feed.jsonl")))
 
 
 def canonical(record):
@@ -47,6 +49,16 @@ def test_records_are_valid(demo_crawl):
     for record in demo_crawl.records():
         assert not list(validator.iter_errors(record)), record["url"]
         assert re.search(r"/news/\d+\.html$", record["url"]), "a list page was taken for an article"
+
+
+def test_feed_export_holds_the_dataset_records(demo_crawl):
+    # -O keeps Scrapy's meaning (SPEC §2) and its lines are records (§1): every key, in order,
+    # null where the page has no value (news/1013.html shows no time).
+    lines = (demo_crawl.data_dir / "feed.jsonl").read_text(encoding="utf-8").splitlines()
+    feed = [json.loads(line) for line in lines]
+    assert all(list(record) == list(FIELDS) for record in feed)
+    assert any(record["timestamp"] is None for record in feed)
+    assert sorted(feed, key=canonical) == sorted(demo_crawl.records(), key=canonical)
 
 
 def test_split_article_is_one_record(demo_crawl):
