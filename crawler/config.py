@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from scrapy.exceptions import UsageError
 from scrapy.settings import BaseSettings
 
@@ -24,6 +26,8 @@ def check_settings(settings: BaseSettings) -> None:
             raise UsageError(f"{name} must be a number, not {settings.get(name)!r}", print_help=False) from None
         if value < 0 or (name == "CAIJI_FILE_RECORDS" and value < 1):
             raise UsageError(f"{name} must be positive, not {settings.get(name)!r}", print_help=False)
+        if name == "CAIJI_FILE_RECORDS" and not value.is_integer():
+            raise UsageError(f"{name} must be a whole number, not {settings.get(name)!r}", print_help=False)
     for name, low, high in (
         ("CAIJI_MIN_ARTICLES", 0, None),
         ("CAIJI_MIN_TIMESTAMP_COVERAGE", 0, 1),
@@ -46,5 +50,20 @@ def check_settings(settings: BaseSettings) -> None:
             safe_name(worker, "CAIJI_WORKER_ID")
         except ValueError as exc:
             raise UsageError(str(exc), print_help=False) from None
+    _check_redis_url(settings.get("CAIJI_REDIS_URL"))
     if not (settings.get("CAIJI_DATA_DIR") or "").strip():
         raise UsageError("CAIJI_DATA_DIR must name a folder", print_help=False)
+
+
+def _check_redis_url(value: str | None) -> None:
+    """A ``CAIJI_REDIS_URL`` redis-py can connect with: ``redis://``, ``rediss://`` or ``unix://``."""
+    value = (value or "").strip()
+    if not value:
+        return
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 (raises ValueError on a malformed port)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("redis", "rediss", "unix") or not (parts.hostname or parts.path):
+        raise UsageError(f"CAIJI_REDIS_URL must be redis://host:port/db (or rediss://, unix://), not {value!r}", print_help=False)

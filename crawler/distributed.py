@@ -29,6 +29,21 @@ def redis_url(settings: BaseSettings) -> str | None:
     return value or None
 
 
+def unreachable(url: str, timeout: float = 5.0) -> str | None:
+    """Why the Redis server at ``url`` cannot be used, in one line; None when it answers a PING."""
+    import redis
+
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
+        try:
+            client.ping()
+        finally:
+            client.close()
+    except (redis.RedisError, OSError, ValueError) as exc:
+        return f"cannot reach Redis at {url}: {exc}"
+    return None
+
+
 def auto_worker_id() -> str:
     """``<host>-<pid>``, usable in file names (crawler.run.safe_name)."""
     host = re.sub(r"[^A-Za-z0-9_.-]+", "-", socket.gethostname().split(".")[0]).strip("-.") or "host"

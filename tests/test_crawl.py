@@ -106,10 +106,37 @@ def test_unreachable_portal_exits_1(tmp_path):
     assert "run FAILED" in result.stderr
 
 
-def test_bad_setting_is_a_usage_error(portal, tmp_path):
-    result = run_crawl("tftnews", portal.url, tmp_path, "CAIJI_SCRIPT_TARGET=klingon")
+@pytest.mark.parametrize(
+    "setting",
+    [
+        "CAIJI_SCRIPT_TARGET=klingon",
+        "CAIJI_FILE_RECORDS=2.5",
+        "CAIJI_REDIS_URL=http://127.0.0.1:6379/0",
+        "CAIJI_REDIS_URL=redis://:x/0",
+    ],
+)
+def test_bad_setting_is_a_usage_error(portal, tmp_path, setting):
+    result = run_crawl("tftnews", portal.url, tmp_path, setting)
     assert result.code == 2
-    assert "CAIJI_SCRIPT_TARGET" in result.stderr
+    assert setting.split("=")[0] in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_spider_is_a_usage_error(tmp_path):
+    result = run_crawl("nosuchspider", "http://127.0.0.1:1/", tmp_path)
+    assert result.code == 2
+    assert "no spider named 'nosuchspider'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unreachable_redis_fails_in_one_line(portal, tmp_path):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    result = run_crawl("tftnews", portal.url, tmp_path, f"CAIJI_REDIS_URL=redis://127.0.0.1:{port}/0")
+    assert result.code == 1
+    assert f"caiji: run FAILED: cannot reach Redis at redis://127.0.0.1:{port}/0" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_second_run_while_locked_exits_75(portal, tmp_path):

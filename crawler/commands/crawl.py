@@ -13,6 +13,7 @@ from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from crawler.config import check_settings
+from crawler.distributed import redis_url, unreachable
 from crawler.report import run_summary
 from crawler.run import LOCKED_EXIT, DatasetRun
 
@@ -27,6 +28,15 @@ class Command(ScrapyCrawl):
             raise UsageError("give exactly one spider name")
         assert self.crawler_process is not None and self.settings is not None
         check_settings(self.settings)
+        if args[0] not in self.crawler_process.spider_loader.list():
+            raise UsageError(f"no spider named {args[0]!r} (`scrapy list` names them)", print_help=False)
+        url = redis_url(self.settings)
+        problem = unreachable(url) if url else None
+        if problem:
+            # Found here, the reason is one line; found by the engine, it is buried in tracebacks.
+            sys.stderr.write(f"caiji: run FAILED: {problem}\n")
+            self.exitcode = 1
+            return
         crawler = self._create_crawler(args[0])
         startup_errors: list[BaseException] = []
         _collect_startup_error(self.crawler_process.crawl(crawler, **opts.spargs), startup_errors)
