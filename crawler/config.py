@@ -30,6 +30,7 @@ def check_settings(settings: BaseSettings) -> None:
             raise UsageError(f"{name} must be a whole number, not {settings.get(name)!r}", print_help=False)
     for name, low, high in (
         ("CAIJI_MIN_ARTICLES", 0, None),
+        ("CAIJI_COVERAGE_MIN_RECORDS", 0, None),
         ("CAIJI_MIN_TIMESTAMP_COVERAGE", 0, 1),
         ("CAIJI_MAX_ERROR_RATE", 0, 1),
         ("CAIJI_PROGRESS_INTERVAL", 0, None),

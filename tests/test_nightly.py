@@ -319,6 +319,25 @@ def test_coverage_threshold_is_a_setting(timeless_portal, crawl, tmp_path):
     assert result.code == 0, result.stderr[-3000:]
 
 
+def test_few_records_need_one_timestamp_not_the_share(timeless_portal, crawl, tmp_path):
+    # 5 of 40 records have a time: too few for 90%, but a run below the sample size is not judged
+    # by its share (a night re-emitting three articles, one without a time, is 67%).
+    result = crawl("tftnews", timeless_portal.url, tmp_path, "CAIJI_COVERAGE_MIN_RECORDS=41")
+    assert result.code == 0, result.stderr[-3000:]
+
+
+def test_few_records_without_any_timestamp_fail(crawl, tmp_path):
+    root = copy_portal(tmp_path)
+    for page in (root / "news").glob("*.html"):
+        page.write_text(
+            re.sub(r'<span class="article-time">[^<]*</span>', "", page.read_text(encoding="utf-8")), encoding="utf-8"
+        )
+    with PortalServer(root) as server:
+        result = crawl("tftnews", server.url, tmp_path / "data", "CAIJI_COVERAGE_MIN_RECORDS=41")
+    assert result.code == 1
+    assert "field coverage: timestamp in none of 40 records (fewer than CAIJI_COVERAGE_MIN_RECORDS=41)" in result.stderr
+
+
 def test_error_rate_and_minimum_articles_fail_the_run(crawl, tmp_path):
     root = copy_portal(tmp_path)
     for page in sorted((root / "news").glob("*.html"))[3:]:
@@ -332,7 +351,14 @@ def test_error_rate_and_minimum_articles_fail_the_run(crawl, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "setting", ["CAIJI_MAX_ERROR_RATE=2", "CAIJI_MIN_TIMESTAMP_COVERAGE=x", "CAIJI_MIN_ARTICLES=-1", "CAIJI_PROGRESS_INTERVAL=-5"]
+    "setting",
+    [
+        "CAIJI_MAX_ERROR_RATE=2",
+        "CAIJI_MIN_TIMESTAMP_COVERAGE=x",
+        "CAIJI_MIN_ARTICLES=-1",
+        "CAIJI_PROGRESS_INTERVAL=-5",
+        "CAIJI_COVERAGE_MIN_RECORDS=-1",
+    ],
 )
 def test_bad_check_setting_is_a_usage_error(portal, crawl, tmp_path, setting):
     result = crawl("tftnews", portal.url, tmp_path, setting)
