@@ -312,15 +312,28 @@ _LIST_ROW = re.compile(r"(?:(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?|\d{
 def _is_listing(block: etree._Element, links: dict[etree._Element, int] | None = None) -> bool:
     """True for a list of links (a category or search page), which holds no article.
 
-    Its text is mostly link text, or most of its rows are "headline … date".
+    Its text is mostly link text, or most of its rows are "headline … date" (a teaser's summary
+    may come between them: then the row opens with its headline's link).
     """
     text = clean_text(block.text_content())
     if not text:
         return True
     link_share = _link_chars(block, links) / len(text)
-    rows = [row for row in (clean_text(li.text_content()) for li in block.iter("li", "tr", "dd")) if row]
-    dated_rows = sum(1 for row in rows if _LIST_ROW.search(row) and len(row) < 80)
-    return link_share > 0.6 or (len(rows) >= 5 and dated_rows >= 0.6 * len(rows))
+    rows = [(row, el) for row, el in ((clean_text(el.text_content()), el) for el in block.iter("li", "tr", "dd")) if row]
+    dated = [row for row, el in rows if _LIST_ROW.search(row) and (len(row) < 80 or _opens_with_link(el, row))]
+    if link_share > 0.6 or (len(rows) >= 5 and len(dated) >= 0.6 * len(rows)):
+        return True
+    # The last page of a category: a few teasers, which are nearly all of the block's text.
+    return len(dated) >= 2 and sum(map(len, dated)) >= 0.7 * len(text)
+
+
+def _opens_with_link(row: etree._Element, text: str) -> bool:
+    """True when the row's text starts with the text of a link in it of four characters or more."""
+    for a in row.iter("a"):
+        headline = clean_text(a.text_content())
+        if len(headline) >= 4 and text.startswith(headline):
+            return True
+    return False
 
 
 def _first_of_kind(best: etree._Element, final: dict[etree._Element, float]) -> etree._Element:
