@@ -15,6 +15,12 @@ from crawler.text import clean_optional, clean_text
 
 # Separators portals put between a headline and the site name in <title>.
 _SUFFIX_SEPARATORS = re.compile(r"\s*(?:\s[-–—|]\s|--|_|\||｜|—|–|::)\s*")
+# A site or channel name after a hyphen with no spaces ("…洛克菲勒”-搜狐财经"): only names that
+# end like one, since a bare hyphen also joins words of a headline ("中国-东盟博览会开幕").
+_BARE_HYPHEN_SUFFIX = re.compile(
+    r"(?<=[^\x00-\x7f\s])-[\u4e00-\u9fff]{1,10}"
+    r"(?:网|網|在线|在線|新闻|新聞|频道|頻道|财经|財經|日报|日報|晚报|晚報|时报|時報|官网|官網|门户|門戶|资讯|資訊|首页|首頁)$"
+)
 # A label in front of a byline or source line: 作者:, 来源：, 責任編輯:, By …
 _LABEL = re.compile(
     r"^\s*(?:作者|作\s*者|来源|來源|来自|來自|出处|出處|稿源|文|撰文|编辑|編輯|责任编辑|責任編輯|责编|責編|by)\s*[:：丨|/]\s*",
@@ -44,11 +50,15 @@ def strip_site_suffix(title: str, loader_context: dict | None = None) -> str:
 def strip_generic_suffix(title: str) -> str:
     """Drop trailing ``<sep> site name`` segments when what remains still reads as a headline."""
     parts = _SUFFIX_SEPARATORS.split(title)
-    if len(parts) < 2:
-        return title
     # The headline is the longest segment; site names and channel names are the short ones.
     head = max(parts, key=len)
-    return head if len(head) >= 4 else title
+    if len(parts) < 2 or len(head) < 4:
+        head = title
+    while True:
+        bare = _BARE_HYPHEN_SUFFIX.search(head)
+        if bare is None or bare.start() < 4:
+            return head
+        head = head[: bare.start()]
 
 
 def strip_label(value: str) -> str:

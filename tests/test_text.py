@@ -51,6 +51,12 @@ def test_strip_site_suffix(title, suffixes, expected):
         ("国务院常务会议部署稳就业举措|凤凰网资讯|凤凰网", "国务院常务会议部署稳就业举措"),
         ("国务院常务会议部署稳就业举措 — 人民网", "国务院常务会议部署稳就业举措"),
         ("春天来了", "春天来了"),
+        # A hyphen with no spaces: a site or channel name only when it ends like one.
+        ("劳伦斯：一个无法定义的“洛克菲勒”-搜狐财经", "劳伦斯：一个无法定义的“洛克菲勒”"),
+        ("标题很长的一条新闻-体育频道-新浪网", "标题很长的一条新闻"),
+        ("2025中国-东盟博览会开幕", "2025中国-东盟博览会开幕"),
+        ("COVID-19疫情防控新闻网", "COVID-19疫情防控新闻网"),
+        ("新闻-新浪网", "新闻-新浪网"),
     ],
 )
 def test_strip_generic_suffix(title, expected):
