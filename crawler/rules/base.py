@@ -250,7 +250,7 @@ class Rules:
             return []
         paragraphs = lines(page.content, page.skip)
         if not self.body_css:
-            paragraphs = generic.drop_boilerplate_lines(paragraphs)
+            paragraphs = generic.drop_boilerplate_lines(paragraphs, page.title)
         return paragraphs
 
     def images(self, page: Page) -> list[dict]:

@@ -31,6 +31,8 @@ _NEGATIVE_TOKENS = frozenset(
         "comment",
         "comments",
         "commentlist",
+        "commentform",
+        "respond",
         "cmt",
         "reply",
         "replies",
@@ -129,7 +131,7 @@ _HEADING_CHARS = re.compile("[推相延热熱猜更你&]")
 BREADCRUMB_LABEL = re.compile(r"^(?:当前位置|當前位置|您的位置|你的位置|您现在的位置|所在位置|位置)\s*[:：]?\s*")
 _BOILERPLATE_LINE = re.compile(
     r"^[【\[（(]?\s*(?:\(?责任编辑|（责任编辑|責任編輯|编辑[:：]|編輯[:：]|责编|来源[:：]|來源[:：]|原标题|原標題|"
-    r"版权|版權|copyright|©|本文(?:来源|转载|來源)|声明[:：]|聲明[:：]|免责声明|免責聲明|分享到|扫一扫|掃一掃|"
+    r"版权|版權|copyright|©|本文(?:来源|转载|來源|发表于|發表於)|声明[:：]|聲明[:：]|免责声明|免責聲明|分享到|扫一扫|掃一掃|"
     r"点击(?:进入|查看|关注)|返回(?:搜狐|首页)|打印本页|关闭窗口|【纠错】|上一篇|下一篇|上一頁|下一頁|上一页|下一页)",
     re.I,
 )
@@ -399,6 +401,10 @@ def _direct_text(el: etree._Element) -> str:
 def _is_noise_inside(el: etree._Element, links: dict[etree._Element, int] | None = None) -> bool:
     if is_boilerplate(el):
         return True
+    if el.tag == "form":
+        # A form is never boilerplate on its own (ASP.NET pages wrap the whole page in one), but
+        # one inside the article's block is a comment or contact form, not its text.
+        return _boilerplate_words(el.get("class", ""), el.get("id", "")) or next(el.iter("textarea"), None) is not None
     if el.tag in ("ul", "ol", "table", "div") and len(el):
         text = clean_text(el.text_content())
         if len(text) >= 10 and _link_chars(el, links) / max(1, len(text)) > 0.6:
@@ -406,13 +412,23 @@ def _is_noise_inside(el: etree._Element, links: dict[etree._Element, int] | None
     return False
 
 
-def drop_boilerplate_lines(paragraphs: Iterable[str]) -> list[str]:
-    """Leave out editor, copyright, share and pager lines, and everything from a related heading on."""
+# A line that is a button's label and nothing else.
+_ACTION_LINE = re.compile(
+    r"^(?:发表评论|發表評論|我要评论|我要評論|查看评论|查看評論|网友评论|網友評論|评论|評論|打印|列印|收藏|关闭|關閉|"
+    r"(?:发表|發表|查看)?(?:评论|評論)\s*[(（]\s*\d+\s*[)）])$"
+)
+
+
+def drop_boilerplate_lines(paragraphs: Iterable[str], title: str | None = None) -> list[str]:
+    """Leave out editor, copyright, share and pager lines, and everything from a related heading on;
+    before the text, the headline again and a short dateline (``2005-04-27 14:32更新 来源：…``)."""
     kept = []
     for line in paragraphs:
         if RELATED_HEADINGS.match(line):
             break
-        if _BOILERPLATE_LINE.match(line) or _NEXT_PAGE.match(line):
+        if _BOILERPLATE_LINE.match(line) or _NEXT_PAGE.match(line) or _ACTION_LINE.match(line):
+            continue
+        if not kept and (line == title or (len(line) <= 60 and date_shape(line))):
             continue
         if _CAPTION_LINE.search(line) and len(line) < 80:
             continue
