@@ -44,6 +44,18 @@ def article(meta: str = "", after: str = "", head: str = "", title: str = "城�
             "<h1>页面标题</h1>",
             "结构化数据标题",
         ),
+        # A heading that opens the title is the headline, separators and all; a site-name h1 is not.
+        (
+            "<title>新竹尖石_美樹營地賞楓 (2) @ 史蒂文的家_藍天 :: 痞客邦 PIXNET ::</title>",
+            "<h1>痞客邦 PIXNET</h1><h1><a href='/blog'>史蒂文的家_藍天</a></h1><h2><a href='/p/1'>新竹尖石_美樹營地賞楓 (2)</a></h2>",
+            "新竹尖石_美樹營地賞楓 (2)",
+        ),
+        # A JSON-LD headline the title does not hold loses to the heading that opens it.
+        (
+            '<title>金锺国 - 维基百科，自由的百科全书</title><script type="application/ld+json">{"headline":"韩国男艺人"}</script>',
+            "<h1>金锺国</h1>",
+            "金锺国",
+        ),
     ],
 )
 def test_find_title(head, body, expected):

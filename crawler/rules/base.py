@@ -23,7 +23,7 @@ from crawler.decoding import binary_kind
 from crawler.fastcss import install_fast_html_parser, response_selector, select, select_set, select_within
 from crawler.html import absolute_url, image_url, iter_images, lines, text_of
 from crawler.items import ArticleItem
-from crawler.loaders import ArticleLoader, strip_generic_suffix
+from crawler.loaders import ArticleLoader
 from crawler.rules import bylines, generic
 from crawler.text import clean_optional, clean_text
 
@@ -219,9 +219,7 @@ class Rules:
             found = text_of_first(page.sel, self.title_css)
             if found:
                 return found
-        found = generic.find_title(page.sel)
-        if found and not self.title_suffixes:
-            return strip_generic_suffix(found)
+        found = generic.find_title(page.sel, strip_suffix=not self.title_suffixes)
         return found or bylines.headline(page.lines)
 
     def timestamp_raw(self, page: Page) -> str | None:

@@ -19,6 +19,7 @@ from parsel import Selector
 
 from crawler.dates import parse_date, parse_time
 from crawler.html import BLOCK_TAGS, SKIP_TAGS, absolute_url, text_content, text_of
+from crawler.loaders import strip_generic_suffix
 from crawler.rules import bylines
 from crawler.rules.bylines import date_shape, without_date_shapes
 from crawler.text import clean_optional, clean_text
@@ -461,27 +462,50 @@ def _json_ld(sel: Selector) -> list[dict]:
     return found
 
 
-def find_title(sel: Selector) -> str | None:
-    """JSON-LD headline, og:title, an h1 that matches ``<title>``, else ``<title>`` itself."""
+def find_title(sel: Selector, strip_suffix: bool = False) -> str | None:
+    """JSON-LD headline, a heading that opens ``<title>`` or og:title, og:title, an h1 that matches
+    ``<title>``, else ``<title>`` itself; with ``strip_suffix``, the site-name suffix of a headline
+    read from those (not of a heading that opens them: its separators are the headline's own)."""
     doc = _document(sel)
     if doc is None:
         return None
     page_title = clean_text(next((text for el in doc.iter("title") for text in _text_nodes(el)), None))
-    for entry in _json_ld(sel):
-        headline = clean_optional(entry.get("headline") if isinstance(entry.get("headline"), str) else None)
-        if headline:
-            return headline
+    strip = strip_generic_suffix if strip_suffix else (lambda title: title)
     og = clean_optional(_first_attr(doc.iter("meta"), "content", property="og:title"))
     h1s = [text_of(h) for h in doc.iter("h1")]
+    opening = _opening_heading(h1s, page_title, og) or _opening_heading((text_of(h) for h in doc.iter("h2")), page_title, og)
+    for entry in _json_ld(sel):
+        headline = clean_optional(entry.get("headline") if isinstance(entry.get("headline"), str) else None)
+        # Unless the page's own title disagrees (Wikipedia's "headline" is the short description).
+        if headline and (opening is None or headline in page_title or (og and headline in og)):
+            return strip(headline)
+    if opening:
+        return opening
     for h1 in h1s:
         if h1 and len(h1) >= 4 and (h1 in page_title or (og and h1 in og)):
-            return h1
+            return strip(h1)
     if og:
-        return og
+        return strip(og)
     for h1 in h1s:
         if h1 and len(h1) >= 6:
-            return h1
-    return page_title or None
+            return strip(h1)
+    return strip(page_title) or None
+
+
+# What follows the headline in a <title>: a separator before the site's or blog's name.
+_AFTER_HEADLINE = re.compile(r"\s*(?:[-–—|｜_@·•]|::|：:)")
+
+
+def _opening_heading(headings: Iterable[str], *titles: str | None) -> str | None:
+    """The first heading that a title starts with, followed by a separator: the headline (a page's
+    other headings that the title holds are its site's or blog's name, "… :: 痞客邦 PIXNET ::")."""
+    for heading in headings:
+        if len(heading) < 2:
+            continue
+        for title in titles:
+            if title and len(title) > len(heading) and title.startswith(heading) and _AFTER_HEADLINE.match(title, len(heading)):
+                return heading
+    return None
 
 
 # --- time, author, source ---------------------------------------------------------------------
