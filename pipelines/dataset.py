@@ -41,6 +41,9 @@ _DATA_NAME = re.compile(r"^articles-(?P<run>.+)-(?P<seq>\d{4})\.jsonl(?P<gz>\.gz
 #: Fields whose presence in written records is counted (``caiji/field/<name>``).
 COVERAGE_FIELDS = ("canonical_url", "title", "timestamp", "author", "source", "breadcrumbs", "body", "images", "related_links")
 #: Other temporary names a killed run can leave: a manifest being written, a file being recovered.
+#: What a run knows of itself from its start (settings), for the manifest if it is killed.
+RUN_INFO_PREFIX = ".run-"
+_RUN_INFO_NAME = re.compile(r"^\.run-(?P<run>.+)\.json$")
 _TMP_NAME = re.compile(r"^\.part-(?:manifest-(?P<manifest>.+)\.json|recovering-(?P<recovering>.+)-\d{4}\.jsonl(?:\.gz)?)$")
 
 
@@ -177,6 +180,10 @@ class DatasetPipeline:
         max_records = int(self.settings.getfloat("CAIJI_FILE_RECORDS", 10000))
         self.writer = RotatingWriter(run.dir, run.run_id, max_records, compress == "gzip")
         self.recover_leftovers()
+        try:
+            write_json_atomic(self._run_info_path(run.dir, run.run_id), {"settings": self.record_settings()})
+        except OSError as exc:
+            logger.warning("Could not note the run's settings (a killed run's manifest will lack them): %s", exc)
 
     def close_spider(self) -> None:
         if self.writer is not None:
@@ -194,6 +201,12 @@ class DatasetPipeline:
             write_json_atomic(self.run.dir / f"manifest-{self.run.run_id}.json", self.manifest(reason))
         except OSError as exc:
             self._fail(f"could not write manifest: {exc}")
+        else:
+            self._run_info_path(self.run.dir, self.run.run_id).unlink(missing_ok=True)
+
+    @staticmethod
+    def _run_info_path(folder: Path, run_id: str) -> Path:
+        return folder / f"{RUN_INFO_PREFIX}{run_id}.json"
 
     # --- records --------------------------------------------------------------------------
 
@@ -287,6 +300,11 @@ class DatasetPipeline:
             match = _DATA_NAME.match(path.name)
             if match and self._leftover(match["run"]) and not (path.parent / f"manifest-{match['run']}.json").exists():
                 killed.setdefault((path.parent, match["run"]), [])
+        # A run killed before it wrote a record gets its manifest too: it ran, and wrote nothing.
+        for path in self.run.spider_dir.glob(f"*/{RUN_INFO_PREFIX}*.json"):
+            match = _RUN_INFO_NAME.match(path.name)
+            if match and self._leftover(match["run"]):
+                killed.setdefault((path.parent, match["run"]), [])
         for (folder, run_id), entries in sorted(killed.items()):
             try:
                 self._write_killed_manifest(folder, run_id, entries)
@@ -350,7 +368,13 @@ class DatasetPipeline:
         for data in sorted(folder.glob(f"articles-{run_id}-*")):
             if _DATA_NAME.match(data.name):
                 files.append(fresh.get(data.name) or file_entry(data, _count_lines(data)))
-        write_json_atomic(path, _killed_manifest(previous, folder, run_id, self.run, files))
+        info_path = self._run_info_path(folder, run_id)
+        try:
+            info = json.loads(info_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            info = {}
+        write_json_atomic(path, _killed_manifest(previous, folder, run_id, self.run, files, info))
+        info_path.unlink(missing_ok=True)
 
     # --- manifest ---------------------------------------------------------------------------
 
@@ -460,8 +484,14 @@ def _run_started(run_id: str) -> str | None:
         return None
 
 
-def _killed_manifest(previous: dict | None, folder: Path, run_id: str, run: DatasetRun, files: list[dict]) -> dict:
-    """The manifest of a run that died before writing its own (or whose files changed since)."""
+def _killed_manifest(
+    previous: dict | None, folder: Path, run_id: str, run: DatasetRun, files: list[dict], info: dict | None = None
+) -> dict:
+    """The manifest of a run that died before writing its own (or whose files changed since).
+
+    What the run noted at its start (``info``: its settings) and its rejects file say is filled
+    in; what only its memory held (duplicates) is null.
+    """
     manifest = previous or {
         "spider": run.spider_name,
         "run_id": run_id,
@@ -470,16 +500,29 @@ def _killed_manifest(previous: dict | None, folder: Path, run_id: str, run: Data
         "finished_at": None,
         "finish_reason": "killed",
         "schema_version": SCHEMA_VERSION,
-        "settings": None,
+        "settings": (info or {}).get("settings"),
         "files": [],
         "rejects": None,
         "recovered": [],
-        "counts": {"written": 0},
+        "counts": {"written": 0, "rejected": {}, "duplicates": None},
     }
     rejects = folder / f"rejects-{run_id}.jsonl"
     if previous is None and rejects.exists():
         manifest["rejects"] = file_entry(rejects, _count_lines(rejects))
+        manifest["counts"]["rejected"] = _reject_reasons(rejects)
     manifest["recovered_by"] = run.run_id
     manifest["files"] = files
     manifest.setdefault("counts", {})["written"] = sum(f["records"] for f in files)
     return manifest
+
+
+def _reject_reasons(path: Path) -> dict[str, int]:
+    """Rejected pages by reason, read from a rejects file (its complete lines)."""
+    reasons: Counter[str] = Counter()
+    with path.open("rb") as f:
+        for line in f:
+            try:
+                reasons[_reason_key(json.loads(line)["reason"])] += 1
+            except (ValueError, KeyError, TypeError):
+                continue  # the line a kill cut short
+    return dict(sorted(reasons.items()))

@@ -273,12 +273,16 @@ def test_killed_run_is_recovered(slow_portal, crawl, tmp_path, moments, settings
     result = crawl("tftnews", slow_portal.url, tmp_path, *settings)
     assert result.code == 0, result.stderr[-3000:]
     assert not list(tmp_path.rglob(".part-*"))
+    assert not list(tmp_path.rglob(".run-*"))
 
     manifests = {m["run_id"]: m for m in result.manifests()}
     (current,) = [m for m in manifests.values() if m["finish_reason"] == "finished"]
     for run in left:
         assert manifests[run]["finish_reason"] == "killed"
         assert manifests[run]["recovered_by"] in manifests
+        # What the killed run noted when it started, as its own manifest would have said it.
+        assert manifests[run]["settings"] == current["settings"]
+        assert manifests[run]["counts"]["rejected"] == {} and manifests[run]["counts"]["duplicates"] is None
     if killed_runs[-1]:
         # The last killed run's leftovers are recovered by this run, and it says so.
         assert f"of killed run {killed_runs[-1]}" in result.stderr
