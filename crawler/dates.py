@@ -37,7 +37,7 @@ _ABSOLUTE = [
 # Month and day without a year (03-31 13:17, 3月31日 13:17): the year is the fetch year, or the one
 # before when that would put the article in the future.
 _NO_YEAR = re.compile(
-    r"(?<![\d年])(?P<m>\d{1,2})\s*(?:[-/]|月)\s*(?P<d>\d{1,2})\s*[日号號]?\s+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?"
+    r"(?<![\d年])(?<!\d[-/.])(?P<m>\d{1,2})\s*(?:[-/]|月)\s*(?P<d>\d{1,2})\s*[日号號]?\s+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?"
 )
 _AGO = re.compile(
     r"(?P<n>\d+|半|一|两|兩|几|幾)\s*(?:个|個)?\s*(?P<unit>秒|分钟|分鐘|分|小时|小時|钟头|鐘頭|天|日|周|週|星期|个月|個月|月|年)\s*(?:之)?前"
@@ -88,6 +88,13 @@ def _offset(text: str) -> tzinfo:
 
 def isoformat(moment: datetime) -> str:
     """ISO 8601 with seconds and offset, no microseconds: ``2025-03-31T13:17:35+08:00``."""
+    offset = moment.utcoffset()
+    if offset is not None and offset % timedelta(minutes=1) and moment.tzinfo is not None:
+        # Before standard time a zone's offset is local mean time (Shanghai before 1901:
+        # +08:05:43), which ISO 8601 cannot write; a page printing an old date means its clock
+        # time in the zone's present offset.
+        present = moment.tzinfo.utcoffset(datetime.now()) or timedelta(0)
+        moment = moment.replace(tzinfo=timezone(present))
     return moment.replace(microsecond=0).isoformat()
 
 
@@ -127,7 +134,10 @@ def parse_time(
     if match:
         n = match["n"]
         count = _WORD_NUMBERS.get(n) or float(n)
-        return (now - timedelta(seconds=count * _UNIT_SECONDS[match["unit"]])).replace(microsecond=0)
+        try:
+            return (now - timedelta(seconds=count * _UNIT_SECONDS[match["unit"]])).replace(microsecond=0)
+        except (OverflowError, ValueError):
+            return None  # 99999999999小时前: before the year 1, no time at all
     match = _DAY_WORD.search(text)
     if match:
         day = now.date() - timedelta(days=_DAY_OFFSETS[match["word"]])
@@ -180,7 +190,14 @@ def _dateparser(text: str, tz: tzinfo, now: datetime) -> datetime | None:
         found = dateparser.parse(text, languages=["zh", "en"], settings=settings)
     except Exception:  # dateparser raises assorted errors on odd input; a miss is not a failure
         return None
-    return found.replace(microsecond=0) if found else None
+    if not found:
+        return None
+    local = found.replace(tzinfo=tz)
+    if found.utcoffset() is not None and abs(local.utcoffset() - found.utcoffset()) < timedelta(minutes=1):
+        # The site's zone as dateparser's pytz sees it, which rounds an old local mean time to the
+        # minute (+08:06, zoneinfo's +08:05:43): the clock time shown, in the site's zone.
+        found = local
+    return found.replace(microsecond=0)
 
 
 def parse_date(text: str | None, tz: tzinfo | str = "Asia/Shanghai", now: datetime | None = None) -> str | None:

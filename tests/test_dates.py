@@ -37,6 +37,10 @@ pytestmark = pytest.mark.pure
         ("刚刚", "2025-04-01T10:00:00+08:00"),
         ("03-30 10:00", "2025-03-30T10:00:00+08:00"),
         ("12-30 10:00", "2024-12-30T10:00:00+08:00"),  # no year, would be in the future: last year
+        # Before 1901 Shanghai kept local mean time (+08:05:43): the clock time, at today's offset.
+        ("1900-01-01 00:00:00", "1900-01-01T00:00:00+08:00"),
+        ("1899年3月1日", "1899-03-01T00:00:00+08:00"),
+        ("Mar 1, 1899 10:00", "1899-03-01T10:00:00+08:00"),
     ],
 )
 def test_shapes(text, expected):
@@ -50,6 +54,8 @@ def test_shapes(text, expected):
         "浏览次数：12345",
         "",
         "2025-13-45 10:00",  # impossible date
+        "99999999999小时前",  # before the year 1
+        "0001-01-01 00:00:00",  # not "01-01 00:00:00" of this year
     ],
 )
 def test_no_time(text):

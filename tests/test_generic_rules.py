@@ -193,3 +193,9 @@ def test_link_kind(url, text, kind):
 )
 def test_is_pagination(url, text, expected):
     assert is_pagination(url, text) is expected
+
+
+def test_json_ld_nested_too_deep_is_skipped():
+    nested = "[" * 100_000 + "]" * 100_000
+    head = f'<title>春耕备耕正当时_新浪网</title><script type="application/ld+json">{nested}</script>'
+    assert find_title(Selector(text=f"<html><head>{head}</head><body><h1>春耕备耕正当时</h1></body></html>")) == "春耕备耕正当时"

@@ -449,7 +449,7 @@ def _json_ld(sel: Selector) -> list[dict]:
     for raw in raws:
         try:
             data = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: arrays nested 100,000 deep
             continue
         stack = data if isinstance(data, list) else [data]
         while stack:
