@@ -18,14 +18,16 @@ logger = logging.getLogger(__name__)
 def page_counts(stats: Mapping[str, Any]) -> tuple[int, int]:
     """``(pages, failed)``: pages the crawl tried and those that could not be fetched.
 
-    A page answered with an HTTP error counts as tried and failed; one that never got an answer
-    (refused, timed out after its retries) only as failed, so it is added to the tried ones.
-    Pages robots.txt forbids, or that gave no article, are not failures.
+    A page answered with an HTTP error, or whose reading raised an error, counts as tried and
+    failed; one that never got an answer (refused, timed out after its retries) only as failed,
+    so it is added to the tried ones. Pages robots.txt forbids, or that gave no article, are not
+    failures.
     """
     http_errors = sum(v for k, v in stats.items() if k.startswith("caiji/http_status/"))
     fetch_errors = sum(v for k, v in stats.items() if k.startswith("caiji/fetch_error/"))
+    extract_errors = sum(v for k, v in stats.items() if k.startswith("caiji/extract_error/"))
     responses = stats.get("response_received_count") or 0
-    return responses + fetch_errors, http_errors + fetch_errors
+    return responses + fetch_errors, http_errors + fetch_errors + extract_errors
 
 
 class RunOutcome:

@@ -41,6 +41,7 @@ from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
 
 from crawler.distributed import DEFAULT_PREFIX
+from crawler.dupefilters import report_dropped_redirect
 from crawler.redis_store import heartbeat
 from crawler.run import DatasetRun
 
@@ -156,10 +157,15 @@ class ClaimingQueue(PriorityQueue):
 
 
 class DupeFilter(RFPDupeFilter):
-    """scrapy-redis's dupefilter, never emptied by a closing worker (the crawl may go on)."""
+    """scrapy-redis's dupefilter, never emptied by a closing worker (the crawl may go on); a
+    redirect it drops is recorded (crawler.dupefilters)."""
 
     def close(self, reason: str = "") -> None:
         pass
+
+    def log(self, request: Request, spider) -> None:
+        super().log(request, spider)
+        report_dropped_redirect(request, spider)
 
 
 class Scheduler(RedisScheduler):

@@ -35,6 +35,8 @@ WARN_ON_GENERATOR_RETURN_VALUE = False
 # unserializable requests are kept as objects. Distributed mode's scrapy-redis scheduler does not
 # use it. Scrapy's queue back: -s SCHEDULER_MEMORY_QUEUE=scrapy.squeues.LifoMemoryQueue.
 SCHEDULER_MEMORY_QUEUE = "crawler.queues.CompactLifoMemoryQueue"
+# Scrapy's dupefilter; the redirects it drops (loops) are recorded as rejected pages.
+DUPEFILTER_CLASS = "crawler.dupefilters.DupeFilter"
 
 # With the default, Chinese comes out of -O/-o feeds as \uXXXX (scrapy#1963).
 FEED_EXPORT_ENCODING = "utf-8"

@@ -1,7 +1,7 @@
 """A fault-injecting portal on 127.0.0.1 for crawl tests: good articles among broken answers.
 
 Every fault is a path under /news/: a 500 that then succeeds, a timeout, a slow drip, a reset
-connection, a redirect loop, redirects off-site and to a private address, a 20 MB page, a PNG and
+connection, redirect loops, redirects off-site and to a private address, a 20 MB page, a PNG and
 a PDF labelled text/html, a gzip bomb, an empty body, truncated HTML and 'gb2312' with bad bytes.
 """
 
@@ -34,6 +34,7 @@ FAULTS = {
     "2012": "empty page",
     "2013": None,  # truncated HTML: what is there is kept
     "2014": None,  # declared gb2312 with invalid bytes: decoded with replacements
+    "2015": "redirect loop",  # 2015 → 2015b → 2015: the dupefilter drops the second 2015
 }
 GOOD_WITH_FAULTS = GOOD + [n for n, reason in FAULTS.items() if reason is None]
 
@@ -137,6 +138,12 @@ class FaultHandler(BaseHTTPRequestHandler):
 
     def fault_2005(self, count: int) -> None:
         self._redirect(f"/news/2005.html?again={count}")
+
+    def fault_2015(self, count: int) -> None:
+        self._redirect("/news/2015b.html")
+
+    def fault_2015b(self, count: int) -> None:
+        self._redirect("/news/2015.html")
 
     def fault_2006(self, count: int) -> None:
         self._redirect("http://www.example.com/stolen.html")

@@ -3,7 +3,14 @@
 import re
 
 import pytest
+from scrapy import signals
+from scrapy.http import HtmlResponse
+from scrapy.utils.test import get_crawler
+from twisted.python.failure import Failure
 
+from crawler.extensions import page_counts
+from crawler.signals import page_rejected
+from crawler.spiders.tftnews import TftnewsSpider
 from tests.conftest import run_crawl
 from tests.fault_portal import FAULTS, GOOD_WITH_FAULTS, FaultPortal
 
@@ -62,3 +69,20 @@ def test_damaged_pages_keep_what_they_hold(fault_crawl):
     assert "抓组织领导" in by_id["3001"]["body"]
     assert "抓宣传教育" not in by_id["2013"]["body"]  # cut where the page was cut
     assert by_id["2014"]["title"] == "故障测试文章2014号"
+
+
+def test_an_error_in_a_callback_is_a_recorded_failure():
+    # Scrapy only logs a callback's exception; the page must also be counted and recorded.
+    crawler = get_crawler(TftnewsSpider)
+    spider = crawler.spider = TftnewsSpider.from_crawler(crawler, start_url="https://www.tftnews.com/")
+    rejected = []
+
+    def receiver(url, reason, stage, record):
+        rejected.append((url, reason, stage))
+
+    crawler.signals.connect(receiver, signal=page_rejected)
+    response = HtmlResponse("https://www.tftnews.com/news/1.html", body=b"<html></html>")
+    failure = Failure(OverflowError("Python int too large to convert to C int"))
+    crawler.signals.send_catch_log(signal=signals.spider_error, failure=failure, response=response, spider=spider)
+    assert rejected == [(response.url, "extraction error: OverflowError: Python int too large to convert to C int", "extract")]
+    assert page_counts({**crawler.stats.get_stats(), "response_received_count": 1}) == (1, 1)

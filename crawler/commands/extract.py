@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from datetime import datetime
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
+from scrapy.http import Request
 
 from crawler.extract import PageExtractor, file_url
 from crawler.rules import Limits, NoArticle, all_rules
 from pipelines import RejectItem
+
+logger = logging.getLogger(__name__)
 
 
 class Command(ScrapyCommand):
@@ -58,18 +62,24 @@ class Command(ScrapyCommand):
             self._fail(f"page too large: {path} is {len(body):,} bytes, over DOWNLOAD_MAXSIZE ({limit:,})")
             return
         target = (self.settings.get("CAIJI_SCRIPT_TARGET") or "none").strip().lower()
+        url = opts.url or file_url(path)
         try:
-            record = PageExtractor(target, Limits.from_settings(self.settings)).extract(
-                body, opts.url or file_url(path), opts.site, fetched_at
-            )
+            extractor = PageExtractor(target, Limits.from_settings(self.settings))
+            Request(url)  # the address must be one a crawl could have fetched
+        except ValueError as exc:
+            raise UsageError(str(exc), print_help=False) from None
+        try:
+            record = extractor.extract(body, url, opts.site, fetched_at)
         except NoArticle as exc:
             self._fail(f"no article in {path}: {exc.reason}")
             return
         except RejectItem as exc:
             self._fail(f"rejected {path}: {exc.reason}")
             return
-        except ValueError as exc:
-            raise UsageError(str(exc), print_help=False) from None
+        except Exception as exc:  # a fault of ours on this page: one line (-s LOG_ENABLED=1 logs the traceback)
+            logger.debug("Extraction of %s failed", path, exc_info=True)
+            self._fail(f"extraction error in {path}: {type(exc).__name__}: {exc}"[:500])
+            return
         sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
 
     def _fail(self, reason: str) -> None:

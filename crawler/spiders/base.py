@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, UsageError
 from scrapy.http import Response
@@ -77,6 +78,7 @@ class PortalSpider(scrapy.Spider):
             spider.incremental = settings.getbool("CAIJI_INCREMENTAL")
         spider.refresh_days = settings.getfloat("CAIJI_REFRESH_DAYS", 2.0)
         spider.limits = Limits.from_settings(settings)
+        crawler.signals.connect(spider.on_spider_error, signal=signals.spider_error)
         return spider
 
     # --- requests --------------------------------------------------------------------------
@@ -164,6 +166,15 @@ class PortalSpider(scrapy.Spider):
             reason = type(failure.value).__name__
             self.crawler.stats.inc_value(f"caiji/fetch_error/{reason}")
             self.reject(request.url, f"fetch error: {reason}: {failure.getErrorMessage()[:200]}", "fetch")
+
+    def on_spider_error(self, failure: Failure, response: Response, spider: scrapy.Spider) -> None:
+        """A callback that raised (a fault of ours on this page): the page is counted as failed and
+        recorded with the error, not only logged; Scrapy logs the traceback."""
+        if spider is not self:
+            return
+        reason = type(failure.value).__name__
+        self.crawler.stats.inc_value(f"caiji/extract_error/{reason}")
+        self.reject(response.url, f"extraction error: {reason}: {failure.getErrorMessage()[:200]}", "extract")
 
     def in_scope(self, url: str) -> bool:
         """True for an address this crawl may fetch: the start URL's host."""
