@@ -2,7 +2,8 @@
 
 Every fault is a path under /news/: a 500 that then succeeds, a timeout, a slow drip, a reset
 connection, redirect loops, redirects off-site and to a private address, a 20 MB page, a PNG and
-a PDF labelled text/html, a gzip bomb, an empty body, truncated HTML and 'gb2312' with bad bytes.
+a PDF labelled text/html, a gzip bomb, an empty body, truncated HTML, 'gb2312' with bad bytes
+and an element with 100,000 attributes.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ FAULTS = {
     "2013": None,  # truncated HTML: what is there is kept
     "2014": None,  # declared gb2312 with invalid bytes: decoded with replacements
     "2015": "redirect loop",  # 2015 → 2015b → 2015: the dupefilter drops the second 2015
+    "2016": "markup too complex to parse",  # an element with 100,000 attributes: minutes in libxml2
 }
 GOOD_WITH_FAULTS = GOOD + [n for n, reason in FAULTS.items() if reason is None]
 
@@ -144,6 +146,11 @@ class FaultHandler(BaseHTTPRequestHandler):
 
     def fault_2015b(self, count: int) -> None:
         self._redirect("/news/2015.html")
+
+    def fault_2016(self, count: int) -> None:
+        attributes = " ".join(f"a{i}='x'" for i in range(100_000))
+        page = article_html("2016").replace("<body>", f"<body><div {attributes}></div>", 1)
+        self._send(200, page.encode(), "text/html; charset=utf-8")
 
     def fault_2006(self, count: int) -> None:
         self._redirect("http://www.example.com/stolen.html")

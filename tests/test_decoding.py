@@ -4,7 +4,7 @@ import codecs
 
 import pytest
 
-from crawler.decoding import decode_html, detect_encoding, superset
+from crawler.decoding import decode_html, detect_encoding, markup_problem, superset
 
 TEXT = "深化民族团结进步创建工作，昭通市绥江县坚持以铸牢中华民族共同体意识为主线。" * 20
 # 镕 and 珺 are in GBK but not in GB2312: a page declared gb2312 that uses them is really GBK.
@@ -64,3 +64,23 @@ def test_superset():
     assert superset("GBK") == "gb18030"
     assert superset("BIG5") == "big5hkscs"
     assert superset("no-such-charset") is None
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        # libxml2 takes minutes over one element with 100,000 attributes, and over many large ones.
+        (b"<html><body><div " + b" ".join(b"a%d='x'" % i for i in range(100_000)) + b">x</div></body></html>", "100,000"),
+        (b"<html><body>" + (b"<p " + b" ".join(b"a%d=1" % i for i in range(4000)) + b">x</p>") * 3 + b"</body></html>", "4,000"),
+        # Big tags of real pages hold a few attributes: an inline image, a JSON attribute.
+        (b"<html><body><img alt='x' src='data:image/png;base64," + b"QUJD" * 60_000 + b"=='></body></html>", None),
+        (b"<html><body><div data-json='" + b'{"k":"v=1&w=2"}' * 10_000 + b"'>x</div></body></html>", None),
+        (b"<html><body>" + b"<a href='/news/1.html?a=1&b=2'>x</a>" * 3000 + b"</body></html>", None),
+    ],
+)
+def test_markup_problem(body, problem):
+    found = markup_problem(body)
+    if problem is None:
+        assert found is None
+    else:
+        assert found.startswith("markup too complex to parse") and problem in found
