@@ -36,7 +36,7 @@ FAULTS = {
     "2013": None,  # truncated HTML: what is there is kept
     "2014": None,  # declared gb2312 with invalid bytes: decoded with replacements
     "2015": "redirect loop",  # 2015 → 2015b → 2015: the dupefilter drops the second 2015
-    "2016": "markup too complex to parse",  # an element with 100,000 attributes: minutes in libxml2
+    "2016": "ignored: markup too complex to parse",  # 100,000 attributes on one element: refused unparsed
 }
 GOOD_WITH_FAULTS = GOOD + [n for n, reason in FAULTS.items() if reason is None]
 
