@@ -217,8 +217,9 @@ def find_time(lines: list[Line], title: str | None, now: datetime | None = None)
         if len(text) > 300 or not date_shape(text):
             continue
         label = _publish_label(text)
-        if label and label.start() and date_shape(text[: label.start()]):
-            # "注册时间：2010-01-01 发布于 2025-03-27": the time is read from the label on.
+        if label and label.start() and date_shape(text[: label.start()]) and date_shape(text[label.start() :]):
+            # "注册时间：2010-01-01 发布于 2025-03-27": the time is read from the label on (but in
+            # "2025-03-28 18:20 发表于 生活", posted in a category, the time is before it).
             text = text[label.start() :]
         moment = parse_time(text, "Asia/Shanghai", now, fallback=False)
         if moment is None or moment > now:

@@ -106,8 +106,16 @@ _NEGATIVE_TOKENS = frozenset(
         "list-more",
         "friendlink",
         "links",
+        # Wikipedia-style boxes and edit links around an encyclopedia article.
+        "navbox",
+        "infobox",
+        "editsection",
+        "reflist",
     ]
 )
+# Comment threads are pruned whatever their size: a long thread under a short post is still not
+# the article (the size exception is for sites that wrap the whole page in a breadcrumb div).
+_COMMENT_TOKENS = frozenset(["comment", "comments", "commentlist", "commentform", "cmt", "reply", "replies", "respond"])
 _TOKEN_SPLIT = re.compile(r"[\s_\-:.]+|(?<=[a-z])(?=[A-Z])")
 # class/id words of blocks that usually are the article.
 _POSITIVE = re.compile(r"article|content|post|entry|main|text|body|detail|zhengwen|news_txt|cont\b|con\b", re.I)
@@ -219,6 +227,11 @@ def is_boilerplate(el: etree._Element) -> bool:
 @lru_cache(maxsize=4096)
 def _boilerplate_words(classes: str, id_: str) -> bool:
     return bool(_words_tokens(classes, id_) & _NEGATIVE_TOKENS) and not _POSITIVE.search(id_)
+
+
+def _is_comments(el: etree._Element) -> bool:
+    """True for a comment thread or form, by its class or id words."""
+    return bool(_words_tokens(el.get("class", ""), el.get("id", "")) & _COMMENT_TOKENS)
 
 
 def _link_chars(el: etree._Element, cache: dict[etree._Element, int] | None = None) -> int:
@@ -369,7 +382,11 @@ def _score_tree(root: etree._Element, scores: dict, excluded: set[etree._Element
         tag = el.tag if isinstance(el.tag, str) else ""
         if not tag or tag in SKIP_TAGS:
             continue
-        if el is not root and is_boilerplate(el) and (tag in _BOILERPLATE_TAGS or len(el.text_content()) < 0.5 * page_chars):
+        if (
+            el is not root
+            and is_boilerplate(el)
+            and (tag in _BOILERPLATE_TAGS or _is_comments(el) or len(el.text_content()) < 0.5 * page_chars)
+        ):
             excluded.add(el)
             continue
         stack.extend(el)
@@ -421,12 +438,23 @@ _ACTION_LINE = re.compile(
 
 
 def drop_boilerplate_lines(paragraphs: Iterable[str], title: str | None = None) -> list[str]:
-    """Leave out editor, copyright, share and pager lines, and everything from a related heading on;
-    before the text, the headline again and a short dateline (``2005-04-27 14:32更新 来源：…``)."""
-    kept = []
-    for line in paragraphs:
+    """Leave out editor, copyright, share and pager lines, and everything from a related heading on
+    (a related block inside the text: its heading and links only); before the text, the headline
+    again and a short dateline (``2005-04-27 14:32更新 来源：…``)."""
+    lines = list(paragraphs)
+    kept: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        i += 1
         if RELATED_HEADINGS.match(line):
-            break
+            # 延伸阅读 in the middle of an article: more text after its links than before it.
+            after = sum(len(rest) for rest in lines[i:] if len(rest) >= _TEXT_LINE)
+            if after <= sum(map(len, kept)):
+                break
+            while i < len(lines) and len(lines[i]) < _TEXT_LINE:
+                i += 1
+            continue
         if _BOILERPLATE_LINE.match(line) or _NEXT_PAGE.match(line) or _ACTION_LINE.match(line):
             continue
         if not kept and (line == title or (len(line) <= 60 and date_shape(line))):
@@ -435,6 +463,10 @@ def drop_boilerplate_lines(paragraphs: Iterable[str], title: str | None = None) 
             continue
         kept.append(line)
     return kept
+
+
+# A line this long is article text, not a related link's headline.
+_TEXT_LINE = 40
 
 
 # --- title ------------------------------------------------------------------------------------
@@ -520,6 +552,15 @@ _TIME_META = (
     "PubDate",
     "publish_date",
     "publication_date",
+    # Scholarly and Dublin Core metadata (journals, repositories, government document sites).
+    "citation_publication_date",
+    "citation_date",
+    "citation_online_date",
+    "DC.date.issued",
+    "dc.date.issued",
+    "dcterms.issued",
+    "DC.date",
+    "dc.date",
     "sailthru.date",
     "weibo: article:create_at",
     "og:time",
