@@ -123,6 +123,12 @@ def gne_system() -> Callable[[bytes, str], dict] | None:
 # --- scoring --------------------------------------------------------------------------------
 
 
+def page_url(url: str | None) -> str | None:
+    """The truth's address as a crawl would have fetched it: a scheme-relative one (``//host/…``)
+    with ``http:`` in front."""
+    return f"http:{url}" if url and url.startswith("//") else url
+
+
 def score(system: Callable[[bytes, str], dict], pages: list[tuple[Path, dict]], misses: str | None) -> dict:
     body, times, authors, titles = [], [], [], []
     crashes = 0
@@ -130,7 +136,7 @@ def score(system: Callable[[bytes, str], dict], pages: list[tuple[Path, dict]], 
     for html_path, truth in pages:
         html = html_path.read_bytes()
         try:
-            found = system(html, truth.get("url") or file_url(html_path))
+            found = system(html, page_url(truth.get("url")) or file_url(html_path))
         except Exception as exc:  # a crash scores zero and is counted
             crashes += 1
             found = {}
