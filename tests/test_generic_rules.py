@@ -132,6 +132,11 @@ def test_metadata_time_in_the_sites_zone():
         ("<div class='info'>作者：李华 | 责任编辑：钱七</div>", "", "李华", None),  # an author beats the editor
         ("<div class='info'>记者了解到，这项工作进展顺利。</div>", "", None, None),  # 记者 in a sentence is no byline
         ("<div class='info'>來源：中央社 記者林志明／台北報導</div>", "", "记者林志明", "中央社"),
+        ("<div class='info'>作者：赵  培</div>", "", "赵培", None),  # a two-character name padded to three
+        ("<div class='info'>ggjjzhzz 发表于 2005-9-15 11:46:00</div>", "", "ggjjzhzz", None),
+        ("<table><tr><td>发文机关：</td><td>吉林省人民政府</td></tr></table>", "", "吉林省人民政府", None),
+        ("<div class='sub'>李华</div>", "", "李华", None),  # a name alone under the headline
+        ("<div class='sub'>学习目的</div>", "", None, None),  # but a four-character heading is none
     ],
 )
 def test_bylines(meta, after, author, source):

@@ -314,6 +314,8 @@ _POSTED_BY = re.compile(
     rf"(?:^|(?<=[\s|:：]))(?:本贴由|本帖由|由)\s*(?P<name>{_NAME_CHARS}{{2,16}}?)\s*(?:张贴|張貼|发表|發表|发布|發佈|(?:于|於)\s*\d)"
 )
 _POSTED = re.compile(r"^(?:发表于|發表於|发布于|發佈於|posted)", re.I)
+_NAME_POSTED = re.compile(rf"^(?P<name>{_HANDLE}|{_CJK_NAME})\s+(?:发表于|發表於)\s*(?:19|20)\d{{2}}")
+_PADDED_NAME = re.compile(r"(?<![\u4e00-\u9fa5])([\u4e00-\u9fa5])\s+([\u4e00-\u9fa5])(?![\u4e00-\u9fa5])")
 _EDITOR = re.compile(rf"(?:责任编辑|責任編輯|责编|責編|编辑|編輯|主编|主編)\s*[:：]?\s*(?P<name>{_NAMES}){_NAME_END}")
 _SOURCE = re.compile(
     r"(?:来源|來源|来自|來自|稿源|出处|出處|转自|轉自)\s*[:：丨|]\s*[\[［【]?\s*(?P<name>[^\s|丨,，。:：()（）【】\[\]［］]{2,30})"
@@ -342,6 +344,17 @@ def _clean_name(name: str) -> str | None:
     return name
 
 
+# A name alone on its line: two or three Han characters a name (a four-character line under a
+# headline is more often a heading, 学习目的), or a handle.
+_LONE_BYLINE = re.compile(
+    rf"^(?:[\u4e00-\u9fa5][\u4e00-\u9fa5·]{{1,2}}(?:[、，, ][\u4e00-\u9fa5][\u4e00-\u9fa5·]{{1,2}}){{0,4}}|{_HANDLE})$"
+)
+
+
+def _lone_byline(text: str) -> bool:
+    return bool(_LONE_BYLINE.match(text)) and looks_like_person(text)
+
+
 def looks_like_person(name: str) -> bool:
     """True for a short personal name or handle, not an outlet (新华网, 人民日报)."""
     return bool(_LONE_NAME.match(name)) and not _OUTLET.search(name) and not _NOT_NAMES.match(name)
@@ -354,14 +367,17 @@ def find_author(lines: list[Line], title: str | None) -> str | None:
     rather have the person responsible than nothing, and labelled corpora count it so.
     """
     title_at = _title_index(lines, title)
+    while title_at is not None and title_at + 1 < len(lines) and lines[title_at + 1].text == lines[title_at].text:
+        title_at += 1  # a headline printed twice: the byline is under the second
     content = [i for i, line in enumerate(lines) if line.in_content]
     start = content[0] if content else (title_at + 1 if title_at is not None else 0)
     end = content[-1] if content else start
     head = title_at if title_at is not None else start
     window = list(range(max(0, head - 3), min(len(lines), max(start, head) + 4)))
     window += list(range(max(start + 3, end - 4), min(len(lines), end + 8)))
-    # Short labelled lines (编辑：…, 作者：…) can stand anywhere in the text.
-    window += [i for i in content if len(lines[i].text) <= 40]
+    # Short labelled lines (编辑：…, 作者：…) can stand anywhere in the text, and so can a
+    # forum post's "本贴由 … 发表" footer, which junk after it can push far from the end.
+    window += [i for i in content if len(lines[i].text) <= 40 or lines[i].text.startswith(("本贴由", "本帖由"))]
     candidates: list[tuple[int, int, str]] = []  # (score, -distance, text)
     seen: set[int] = set()
     for i in window:
@@ -384,7 +400,7 @@ def find_author(lines: list[Line], title: str | None) -> str | None:
             candidates.append((score, -abs(i - start), found))
         # A blog or essay: the author's name alone on a line right under the headline (or, with
         # no headline found, at the top of the text).
-        if 0 < i - (title_at if title_at is not None else start - 1) <= 2 and looks_like_person(line.text):
+        if 0 < i - (title_at if title_at is not None else start - 1) <= 2 and _lone_byline(line.text):
             candidates.append((60 - (i - head), -abs(i - start), line.text))
         if _POSTED.match(following) and looks_like_person(line.text):
             candidates.append((75, -abs(i - start), line.text))  # "ggjjzhzz / 发表于 2005-9-15"
@@ -400,8 +416,10 @@ _BYLINE_CHARS = re.compile(r"[作撰执執原发發文由记記通特实實（(\
 
 def _author_candidates(text: str, following: str, near_text: bool) -> list[tuple[int, str]]:
     found: list[tuple[int, str]] = []
+    # A two-character name padded to the width of three ("作者：赵  培") is one name.
+    text = _PADDED_NAME.sub(r"\1\2", text)
     short = len(text) <= 40
-    label_only = re.search(r"(?:作者|作\s+者|执笔人|(?:^|\s)by|本贴由|本帖由|^由)\s*[:：]?\s*$", text, re.I)
+    label_only = re.search(r"(?:作者|作\s+者|执笔人|发文机关|發文機關|(?:^|\s)by|本贴由|本帖由|^由)\s*[:：]?\s*$", text, re.I)
     if label_only and following:
         joined = text + following
         match = _POSTED_BY.search(joined)
@@ -418,6 +436,9 @@ def _author_candidates(text: str, following: str, near_text: bool) -> list[tuple
         name = _clean_name(match["name"])
         if name:
             found.append((85, name))
+    match = _NAME_POSTED.match(text)
+    if match and looks_like_person(match["name"]):
+        found.append((75, match["name"]))  # "ggjjzhzz 发表于 2005-9-15 11:46:00"
     for match in _REPORTER.finditer(text):
         name = _clean_name(match["name"])
         inside_parens = bool(re.search(r"[（(][^）)]*$", text[: match.start("name")]))
