@@ -19,6 +19,8 @@ import socket
 
 from scrapy.settings import BaseSettings
 
+#: The dupefilter of a one-machine crawl (``DUPEFILTER_CLASS`` in crawler/settings.py).
+ONE_MACHINE_DUPEFILTER = "crawler.dupefilters.DupeFilter"
 #: Key prefix of everything caiji keeps in Redis (``CAIJI_REDIS_PREFIX``).
 DEFAULT_PREFIX = "caiji"
 
@@ -65,7 +67,12 @@ class Distributed:
         prefix = (settings.get("CAIJI_REDIS_PREFIX") or DEFAULT_PREFIX).strip()
         settings.set("REDIS_URL", url, "addon")
         settings.set("SCHEDULER", "crawler.redis_frontier.Scheduler", "addon")
-        settings.set("DUPEFILTER_CLASS", "crawler.redis_frontier.DupeFilter", "addon")
+        # settings.py names the one-machine dupefilter at project priority, above an add-on's: that
+        # one is replaced by the shared one at its own priority (one given with -s still wins).
+        dupefilter_priority = (
+            settings.getpriority("DUPEFILTER_CLASS") if settings.get("DUPEFILTER_CLASS") == ONE_MACHINE_DUPEFILTER else "addon"
+        )
+        settings.set("DUPEFILTER_CLASS", "crawler.redis_frontier.DupeFilter", dupefilter_priority)
         settings.set("SCHEDULER_QUEUE_CLASS", "crawler.redis_frontier.ClaimingQueue", "addon")
         settings.set("SCHEDULER_QUEUE_KEY", f"{prefix}:%(spider)s:requests", "addon")
         settings.set("SCHEDULER_DUPEFILTER_KEY", f"{prefix}:%(spider)s:dupefilter", "addon")
