@@ -45,7 +45,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Before robots.txt (100) and redirects (600) build their requests' fate.
     "crawler.middlewares.ScopeMiddleware": 50,
     "crawler.middlewares.RetryBackoffMiddleware": 560,
-    "crawler.middlewares.CharsetMiddleware": 950,
+    # Below HttpCompressionMiddleware (590): responses reach it decompressed (at 950 a gzip-encoded
+    # page passed it still compressed, and Scrapy's own charset guess stood).
+    "crawler.middlewares.CharsetMiddleware": 580,
 }
 
 ITEM_PIPELINES = {

@@ -37,6 +37,7 @@ FAULTS = {
     "2014": None,  # declared gb2312 with invalid bytes: decoded with replacements
     "2015": "redirect loop",  # 2015 → 2015b → 2015: the dupefilter drops the second 2015
     "2016": "ignored: markup too complex to parse",  # 100,000 attributes on one element: refused unparsed
+    "2017": None,  # gzip-encoded UTF-8 that declares gb2312: decoded by its bytes after decompression
 }
 GOOD_WITH_FAULTS = GOOD + [n for n, reason in FAULTS.items() if reason is None]
 
@@ -151,6 +152,15 @@ class FaultHandler(BaseHTTPRequestHandler):
         attributes = " ".join(f"a{i}='x'" for i in range(100_000))
         page = article_html("2016").replace("<body>", f"<body><div {attributes}></div>", 1)
         self._send(200, page.encode(), "text/html; charset=utf-8")
+
+    def fault_2017(self, count: int) -> None:
+        # UTF-8 that says gb2312, as real pages do: the bytes decide, once they are decompressed.
+        page = (
+            article_html("2017")
+            .replace('charset="utf-8"', 'charset="gb2312"')
+            .replace('<meta charset="utf-8">', '<meta charset="gb2312">')
+        )
+        self._send(200, gzip.compress(page.encode(), mtime=0), "text/html", {"Content-Encoding": "gzip"})
 
     def fault_2006(self, count: int) -> None:
         self._redirect("http://www.example.com/stolen.html")

@@ -69,6 +69,7 @@ def test_damaged_pages_keep_what_they_hold(fault_crawl):
     assert "抓组织领导" in by_id["3001"]["body"]
     assert "抓宣传教育" not in by_id["2013"]["body"]  # cut where the page was cut
     assert by_id["2014"]["title"] == "故障测试文章2014号"
+    assert by_id["2017"]["title"] == "故障测试文章2017号"  # gzip: the charset is read from the page, not the stream
 
 
 def test_an_error_in_a_callback_is_a_recorded_failure():
