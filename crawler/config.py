@@ -19,18 +19,17 @@ def check_settings(settings: BaseSettings) -> None:
     compress = (settings.get("CAIJI_COMPRESS") or "").strip().lower()
     if compress not in ("", "none", "gzip"):
         raise UsageError(f"CAIJI_COMPRESS must be gzip or unset, not {compress!r}", print_help=False)
-    for name in ("CAIJI_FILE_RECORDS", "CAIJI_REFRESH_DAYS"):
+    for name in ("CAIJI_FILE_RECORDS", "CAIJI_REFRESH_DAYS", "CAIJI_COVERAGE_MIN_RECORDS"):
         try:
             value = settings.getfloat(name)
         except ValueError:
             raise UsageError(f"{name} must be a number, not {settings.get(name)!r}", print_help=False) from None
         if value < 0 or (name == "CAIJI_FILE_RECORDS" and value < 1):
             raise UsageError(f"{name} must be positive, not {settings.get(name)!r}", print_help=False)
-        if name == "CAIJI_FILE_RECORDS" and not value.is_integer():
+        if name != "CAIJI_REFRESH_DAYS" and not value.is_integer():
             raise UsageError(f"{name} must be a whole number, not {settings.get(name)!r}", print_help=False)
     for name, low, high in (
         ("CAIJI_MIN_ARTICLES", 0, None),
-        ("CAIJI_COVERAGE_MIN_RECORDS", 0, None),
         ("CAIJI_MIN_TIMESTAMP_COVERAGE", 0, 1),
         ("CAIJI_MAX_ERROR_RATE", 0, 1),
         ("CAIJI_PROGRESS_INTERVAL", 0, None),

@@ -37,7 +37,7 @@ _ABSOLUTE = [
 # Month and day without a year (03-31 13:17, 3月31日 13:17): the year is the fetch year, or the one
 # before when that would put the article in the future.
 _NO_YEAR = re.compile(
-    r"(?<![\d年])(?<!\d[-/.])(?P<m>\d{1,2})\s*(?:[-/]|月)\s*(?P<d>\d{1,2})\s*[日号號]?\s+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?"
+    r"(?<![\d年])(?<!\d\d\d[-/.])(?P<m>\d{1,2})\s*(?:[-/]|月)\s*(?P<d>\d{1,2})\s*[日号號]?\s+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?"
 )
 _AGO = re.compile(
     r"(?P<n>\d+|半|一|两|兩|几|幾)\s*(?:个|個)?\s*(?P<unit>秒|分钟|分鐘|分|小时|小時|钟头|鐘頭|天|日|周|週|星期|个月|個月|月|年)\s*(?:之)?前"

@@ -125,9 +125,12 @@ def binary_kind(body: bytes) -> str | None:
 # with 100,000 attributes takes it minutes (50,000: ~20 s), and nothing can interrupt a parse.
 # Only a tag of 16 KB or more can hold thousands of attributes; a big one of a real page (an
 # inline data: image, a JSON attribute) holds a few.
-_LONG_TAG = re.compile(rb"<[A-Za-z][^\s<>/]*([^<>]{16384,})")  # the group: after the tag's name
-# An attribute: its name, and its value quoted or bare (a quoted value may hold "=" and spaces).
-_ATTRIBUTE = re.compile(rb"""[^\s"'>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]*))?""")
+# A start tag, its quoted values read whole ("title='>'" does not end it); group 1: after its name.
+_TAG = re.compile(rb"""<[A-Za-z][^\s<>/]*+((?:[^<>"']++|"[^"]*+"|'[^']*+')*+)""")
+_LONG = 16384
+# An attribute with a value, quoted or bare (a quoted value may hold "=" and spaces); what is not
+# name=value (the words of a script the pattern strays into) is not counted.
+_ATTRIBUTE = re.compile(rb"""[^\s"'>/=]+\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]*)""")
 #: The parse cost allowed for long tags, as attributes squared: one element of 5,000 (~0.06 s).
 _MAX_ATTRIBUTE_COST = 5000**2
 
@@ -135,11 +138,13 @@ _MAX_ATTRIBUTE_COST = 5000**2
 def markup_problem(body: bytes) -> str | None:
     """Why ``body`` cannot be parsed in reasonable time (elements with thousands of attributes), or None."""
     # An element of n attributes holds n "=": a page with few is done with in a C count.
-    if len(body) < 16384 or body.count(b"=") <= 5000:
+    if len(body) < _LONG or body.count(b"=") <= 5000:
         return None
     cost = 0
     most = 0
-    for match in _LONG_TAG.finditer(body):
+    for match in _TAG.finditer(body):
+        if match.end(1) - match.start(1) < _LONG:
+            continue
         count = len(_ATTRIBUTE.findall(match.group(1)))
         cost += count * count
         most = max(most, count)

@@ -42,8 +42,13 @@ def unreachable(url: str, timeout: float = 5.0) -> str | None:
         finally:
             client.close()
     except (redis.RedisError, OSError, ValueError) as exc:
-        return f"cannot reach Redis at {url}: {exc}"
+        return f"cannot reach Redis at {_without_password(url)}: {exc}"
     return None
+
+
+def _without_password(url: str) -> str:
+    """``url`` with its password (``redis://:secret@host``) masked, for messages and logs."""
+    return re.sub(r"(?<=://)([^:@/]*):[^@/]*@", r"\1:***@", url)
 
 
 def auto_worker_id() -> str:

@@ -54,11 +54,12 @@ def strip_generic_suffix(title: str) -> str:
     head = max(parts, key=len)
     if len(parts) < 2 or len(head) < 4:
         head = title
-    while True:
+    while len(head) <= 200:  # a longer "title" is no headline: not worth a scan per suffix
         bare = _BARE_HYPHEN_SUFFIX.search(head)
         if bare is None or bare.start() < 4:
             return head
         head = head[: bare.start()]
+    return head
 
 
 def strip_label(value: str) -> str:

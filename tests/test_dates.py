@@ -39,6 +39,7 @@ pytestmark = pytest.mark.pure
         ("12-30 10:00", "2024-12-30T10:00:00+08:00"),  # no year, would be in the future: last year
         # Before 1901 Shanghai kept local mean time (+08:05:43): the clock time, at today's offset.
         ("1900-01-01 00:00:00", "1900-01-01T00:00:00+08:00"),
+        ("发布时间：25-03-31 13:17", "2025-03-31T13:17:00+08:00"),  # a two-digit year: month and day
         ("1899年3月1日", "1899-03-01T00:00:00+08:00"),
         ("Mar 1, 1899 10:00", "1899-03-01T10:00:00+08:00"),
     ],

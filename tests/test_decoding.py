@@ -76,6 +76,11 @@ def test_superset():
         (b"<html><body><img alt='x' src='data:image/png;base64," + b"QUJD" * 60_000 + b"=='></body></html>", None),
         (b"<html><body><div data-json='" + b'{"k":"v=1&w=2"}' * 10_000 + b"'>x</div></body></html>", None),
         (b"<html><body>" + b"<a href='/news/1.html?a=1&b=2'>x</a>" * 3000 + b"</body></html>", None),
+        # A script is no tag, whatever "<" it holds: comparisons, a long array, minified code.
+        (b"<script>for(i=0;i<series.length;i++){};var data=[" + b"1, " * 6000 + b"1];</script>", None),
+        (b"<script>" + b"if(i<n){x0=y0+z0;}" * 60_000 + b"</script>", None),
+        # Attributes written with ">" in a quoted value are counted all the same.
+        (b"<div title='>' " + b" ".join(b"a%d='x'" % i for i in range(50_000)) + b">x</div>", "50,001"),
     ],
 )
 def test_markup_problem(body, problem):

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler.distributed import unreachable
 from tests.conftest import PROJECT, scrapy_command
 
 sys.path.insert(0, str(PROJECT / "fixtures"))
@@ -243,3 +244,12 @@ def test_without_redis_url_nothing_imports_redis():
     done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["scrapy.core.scheduler.Scheduler None", "[]"]
+
+
+def test_unreachable_redis_message_hides_the_password():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    message = unreachable(f"redis://:hunter2@127.0.0.1:{port}/0", timeout=2)
+    assert message.startswith(f"cannot reach Redis at redis://:***@127.0.0.1:{port}/0: ")
+    assert "hunter2" not in message

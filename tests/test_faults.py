@@ -4,7 +4,7 @@ import re
 
 import pytest
 from scrapy import signals
-from scrapy.http import HtmlResponse
+from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
@@ -87,3 +87,8 @@ def test_an_error_in_a_callback_is_a_recorded_failure():
     crawler.signals.send_catch_log(signal=signals.spider_error, failure=failure, response=response, spider=spider)
     assert rejected == [(response.url, "extraction error: OverflowError: Python int too large to convert to C int", "extract")]
     assert page_counts({**crawler.stats.get_stats(), "response_received_count": 1}) == (1, 1)
+    # An errback that raised: Scrapy hands over the failure it was given instead of a response.
+    fetch_failure = Failure(ConnectionRefusedError("refused"))
+    fetch_failure.request = Request("https://www.tftnews.com/news/2.html")
+    crawler.signals.send_catch_log(signal=signals.spider_error, failure=failure, response=fetch_failure, spider=spider)
+    assert rejected[-1][0] == "https://www.tftnews.com/news/2.html"

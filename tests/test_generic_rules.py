@@ -8,7 +8,7 @@ from parsel import Selector
 from scrapy.http import HtmlResponse
 
 from crawler.rules import get_rules
-from crawler.rules.generic import caption_near, find_title
+from crawler.rules.generic import caption_near, drop_boilerplate_lines, find_title
 from crawler.spiders.links import is_pagination, link_kind
 
 NOW = datetime(2025, 4, 1, 2, 0, tzinfo=UTC)
@@ -49,6 +49,18 @@ def article(meta: str = "", after: str = "", head: str = "", title: str = "城�
             "<title>新竹尖石_美樹營地賞楓 (2) @ 史蒂文的家_藍天 :: 痞客邦 PIXNET ::</title>",
             "<h1>痞客邦 PIXNET</h1><h1><a href='/blog'>史蒂文的家_藍天</a></h1><h2><a href='/p/1'>新竹尖石_美樹營地賞楓 (2)</a></h2>",
             "新竹尖石_美樹營地賞楓 (2)",
+        ),
+        # A short heading that opens the title is the site's or section's name when og:title or a
+        # longer h1 says otherwise.
+        (
+            "<title>要闻 | 国务院常务会议部署稳就业举措</title><meta property='og:title' content='国务院常务会议部署稳就业举措'>",
+            "<h2>要闻</h2><h1>国务院常务会议部署稳就业举措</h1>",
+            "国务院常务会议部署稳就业举措",
+        ),
+        (
+            "<title>凤凰网 - 国务院常务会议部署稳就业举措</title>",
+            "<h1>凤凰网</h1><h1>国务院常务会议部署稳就业举措</h1>",
+            "国务院常务会议部署稳就业举措",
         ),
         # A JSON-LD headline the title does not hold loses to the heading that opens it.
         (
@@ -137,6 +149,9 @@ def test_metadata_time_in_the_sites_zone():
         ("<table><tr><td>发文机关：</td><td>吉林省人民政府</td></tr></table>", "", "吉林省人民政府", None),
         ("<div class='sub'>李华</div>", "", "李华", None),  # a name alone under the headline
         ("<div class='sub'>学习目的</div>", "", None, None),  # but a four-character heading is none
+        ("<div class='info'>作者：王 小 明</div>", "", "王小明", None),
+        ("<div class='info'>作者：李华 大 中 小</div>", "", "李华", None),  # a font-size widget is no name
+        ("<div class='info'>楼主 发表于 2005-9-15 11:46:00</div>", "", None, None),
     ],
 )
 def test_bylines(meta, after, author, source):
@@ -204,3 +219,24 @@ def test_json_ld_nested_too_deep_is_skipped():
     nested = "[" * 100_000 + "]" * 100_000
     head = f'<title>春耕备耕正当时_新浪网</title><script type="application/ld+json">{nested}</script>'
     assert find_title(Selector(text=f"<html><head>{head}</head><body><h1>春耕备耕正当时</h1></body></html>")) == "春耕备耕正当时"
+
+
+SUMMARY = "这是一条很长的摘要文字，用来说明这篇相关文章的主要内容，长度超过四十个字符以便测试规则。"
+TEASERS = [line for i in range(5) for line in (f"标题{i}号新闻", SUMMARY)]
+TEXT = "这是正文里的一段话，记者在现场看到，工人们正在加紧施工，预计下个月就能完成全部工程建设任务。"
+
+
+@pytest.mark.parametrize(
+    ("lines", "kept"),
+    [
+        # A lead that opens with its date is text; a dateline before the text is not.
+        (["2025年3月27日，国务院总理李强主持召开国务院常务会议，研究部署稳就业举措。", TEXT], 2),
+        (["2005-04-27 14:32更新 来源：千龙新闻网", TEXT], 1),
+        # Teasers (title, summary) after a related heading end the text, even when longer than it.
+        ([TEXT, "相关阅读", *TEASERS], 1),
+        # A related block inside the text: its links are skipped and the text goes on.
+        ([TEXT, "延伸阅读：", "链接一", "链接二", *[TEXT] * 6], 7),
+    ],
+)
+def test_drop_boilerplate_lines(lines, kept):
+    assert len(drop_boilerplate_lines(lines)) == kept

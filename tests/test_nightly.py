@@ -358,6 +358,7 @@ def test_error_rate_and_minimum_articles_fail_the_run(crawl, tmp_path):
         "CAIJI_MIN_ARTICLES=-1",
         "CAIJI_PROGRESS_INTERVAL=-5",
         "CAIJI_COVERAGE_MIN_RECORDS=-1",
+        "CAIJI_COVERAGE_MIN_RECORDS=2.5",
     ],
 )
 def test_bad_check_setting_is_a_usage_error(portal, crawl, tmp_path, setting):

@@ -290,7 +290,7 @@ _NOT_NAMES = re.compile(
     r"^(?:了解|获悉|获知|得知|发现|看到|注意到|采访|从|在|近日|日前|昨日|昨天|今天|今日|表示|来到|走访|调查|随机|联系|"
     r"一行|博客|协会|节|站|会|证|们|问|手记|观察|专访|连线|探访|实测|体验|随后|当天|当即|再次|多次|第一|一一|单位|简介|信息|"
     r"电话|邮箱|热线|文章|专栏|介绍|信箱|姓名|登录|注册|本人|指出|认为|介绍|说|称|发布|发表|来源|來源|责任编辑|責任編輯|编辑|編輯|"
-    r"时间|時間|日期|无内容|未知|佚名|匿名|admin|administrator|网友|網友|游客|遊客)|"
+    r"时间|時間|日期|无内容|未知|佚名|匿名|admin|administrator|网友|網友|游客|遊客|楼主|樓主|沙发|沙發|板凳|地板|本文|该文|該文)|"
     # Words that are no name on their own, but may start one (新闻 is no name; 新闻哥 may be).
     r"^(?:首页|首頁|导航|導航|关注|關注|专栏|專欄|评论|評論|分享|收藏|订阅|訂閱|返回|更多|搜索|主页|主頁|网站|網站|帮助|幫助|设置|"
     r"下载|下載|打印|关闭|關閉|推荐|推薦|热门|熱門|最新|频道|頻道|栏目|欄目|正文|位置|阅读|閱讀|点击|點擊|字号|字號|小字号|大字号|"
@@ -315,7 +315,17 @@ _POSTED_BY = re.compile(
 )
 _POSTED = re.compile(r"^(?:发表于|發表於|发布于|發佈於|posted)", re.I)
 _NAME_POSTED = re.compile(rf"^(?P<name>{_HANDLE}|{_CJK_NAME})\s+(?:发表于|發表於)\s*(?:19|20)\d{{2}}")
-_PADDED_NAME = re.compile(r"(?<![\u4e00-\u9fa5])([\u4e00-\u9fa5])\s+([\u4e00-\u9fa5])(?![\u4e00-\u9fa5])")
+# A name of single characters spaced out to a width ("赵  培", "王 小 明"): the whole name after a
+# label's separator (or the whole line), ending the line or followed by a separator or a label.
+_PADDED_NAME = re.compile(
+    r"(?:(?<=[:：/丨|])|^)(\s*)((?:[\u4e00-\u9fa5]\s+){1,2}[\u4e00-\u9fa5])(?=\s*$|\s*[|丨/（(：:,，]|\s{2,}|\s+(?:来源|來源|时间|時間|日期|编辑|編輯|\d))"
+)
+
+
+def _unpad(text: str) -> str:
+    return _PADDED_NAME.sub(lambda m: m[1] + "".join(m[2].split()), text) if " " in text else text
+
+
 _EDITOR = re.compile(rf"(?:责任编辑|責任編輯|责编|責編|编辑|編輯|主编|主編)\s*[:：]?\s*(?P<name>{_NAMES}){_NAME_END}")
 _SOURCE = re.compile(
     r"(?:来源|來源|来自|來自|稿源|出处|出處|转自|轉自)\s*[:：丨|]\s*[\[［【]?\s*(?P<name>[^\s|丨,，。:：()（）【】\[\]［］]{2,30})"
@@ -417,7 +427,7 @@ _BYLINE_CHARS = re.compile(r"[作撰执執原发發文由记記通特实實（(\
 def _author_candidates(text: str, following: str, near_text: bool) -> list[tuple[int, str]]:
     found: list[tuple[int, str]] = []
     # A two-character name padded to the width of three ("作者：赵  培") is one name.
-    text = _PADDED_NAME.sub(r"\1\2", text)
+    text, following = _unpad(text), _unpad(following)
     short = len(text) <= 40
     label_only = re.search(r"(?:作者|作\s+者|执笔人|发文机关|發文機關|(?:^|\s)by|本贴由|本帖由|^由)\s*[:：]?\s*$", text, re.I)
     if label_only and following:

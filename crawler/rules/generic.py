@@ -339,8 +339,10 @@ def _is_listing(block: etree._Element, links: dict[etree._Element, int] | None =
     dated = [row for row, el in rows if _LIST_ROW.search(row) and (len(row) < 80 or _opens_with_link(el, row))]
     if link_share > 0.6 or (len(rows) >= 5 and len(dated) >= 0.6 * len(rows)):
         return True
-    # The last page of a category: a few teasers, which are nearly all of the block's text.
-    return len(dated) >= 2 and sum(map(len, dated)) >= 0.7 * len(text)
+    # The last page of a category: a few teasers (headline link, summary, date), which are nearly
+    # all of the block's text.
+    teasers = [row for row, el in rows if _LIST_ROW.search(row) and _opens_with_link(el, row)]
+    return len(teasers) >= 2 and sum(map(len, teasers)) >= 0.7 * len(text)
 
 
 def _opens_with_link(row: etree._Element, text: str) -> bool:
@@ -442,27 +444,49 @@ def drop_boilerplate_lines(paragraphs: Iterable[str], title: str | None = None) 
     (a related block inside the text: its heading and links only); before the text, the headline
     again and a short dateline (``2005-04-27 14:32更新 来源：…``)."""
     lines = list(paragraphs)
+    # Characters in text lines from each line on, for the related headings' look ahead.
+    text_after = [0] * (len(lines) + 1)
+    text_count = [0] * (len(lines) + 1)
+    for i in range(len(lines) - 1, -1, -1):
+        long = len(lines[i]) >= _TEXT_LINE
+        text_after[i] = text_after[i + 1] + (len(lines[i]) if long else 0)
+        text_count[i] = text_count[i + 1] + long
     kept: list[str] = []
+    kept_chars = 0
     i = 0
     while i < len(lines):
         line = lines[i]
         i += 1
         if RELATED_HEADINGS.match(line):
-            # 延伸阅读 in the middle of an article: more text after its links than before it.
-            after = sum(len(rest) for rest in lines[i:] if len(rest) >= _TEXT_LINE)
-            if after <= sum(map(len, kept)):
+            # 延伸阅读 in the middle of an article: its links, then more text than came before it,
+            # mostly in text lines (teasers after a heading alternate a title with a summary).
+            resume = i
+            while resume < len(lines) and len(lines[resume]) < _TEXT_LINE:
+                resume += 1
+            rest = len(lines) - resume
+            text_lines = text_count[resume]
+            if text_after[resume] <= kept_chars or rest < 5 or text_lines <= 0.6 * rest:
                 break
-            while i < len(lines) and len(lines[i]) < _TEXT_LINE:
-                i += 1
+            i = resume
             continue
         if _BOILERPLATE_LINE.match(line) or _NEXT_PAGE.match(line) or _ACTION_LINE.match(line):
             continue
-        if not kept and (line == title or (len(line) <= 60 and date_shape(line))):
+        if not kept and (line == title or _is_dateline(line)):
             continue
         if _CAPTION_LINE.search(line) and len(line) < 80:
             continue
         kept.append(line)
+        kept_chars += len(line)
     return kept
+
+
+def _is_dateline(line: str) -> bool:
+    """A short line that is a date and labels (``2005-04-27 14:32更新 来源：转载文章``), not a sentence
+    that starts with one (``2025年3月27日，国务院总理…``)."""
+    if len(line) > 60 or not date_shape(line):
+        return False
+    rest = without_date_shapes(line)
+    return len(rest) <= 20 and not re.search(r"[，。！？；]", rest)
 
 
 # A line this long is article text, not a related link's headline.
@@ -505,7 +529,9 @@ def find_title(sel: Selector, strip_suffix: bool = False) -> str | None:
     strip = strip_generic_suffix if strip_suffix else (lambda title: title)
     og = clean_optional(_first_attr(doc.iter("meta"), "content", property="og:title"))
     h1s = [text_of(h) for h in doc.iter("h1")]
-    opening = _opening_heading(h1s, page_title, og) or _opening_heading((text_of(h) for h in doc.iter("h2")), page_title, og)
+    opening = _opening_heading(h1s, h1s, page_title, og) or _opening_heading(
+        (text_of(h) for h in doc.iter("h2")), h1s, page_title, og, shortest=4
+    )
     for entry in _json_ld(sel):
         headline = clean_optional(entry.get("headline") if isinstance(entry.get("headline"), str) else None)
         # Unless the page's own title disagrees (Wikipedia's "headline" is the short description).
@@ -528,13 +554,19 @@ def find_title(sel: Selector, strip_suffix: bool = False) -> str | None:
 _AFTER_HEADLINE = re.compile(r"\s*(?:[-–—|｜_@·•]|::|：:)")
 
 
-def _opening_heading(headings: Iterable[str], *titles: str | None) -> str | None:
-    """The first heading that a title starts with, followed by a separator: the headline (a page's
-    other headings that the title holds are its site's or blog's name, "… :: 痞客邦 PIXNET ::")."""
+def _opening_heading(headings: Iterable[str], h1s: list[str], page_title: str, og: str | None, shortest: int = 2) -> str | None:
+    """The first heading that the title starts with, followed by a separator: the headline (a page's
+    other headings that the title holds are its site's or blog's name, "… :: 痞客邦 PIXNET ::").
+
+    Not one that og:title leaves out, nor a short one (a site's name first, "凤凰网 - …") while a
+    longer h1 is in the title too.
+    """
     for heading in headings:
-        if len(heading) < 2:
+        if len(heading) < shortest or (og and heading not in og):
             continue
-        for title in titles:
+        if len(heading) < 4 and any(len(h1) >= 4 and h1 != heading and h1 in page_title for h1 in h1s):
+            continue
+        for title in (page_title, og):
             if title and len(title) > len(heading) and title.startswith(heading) and _AFTER_HEADLINE.match(title, len(heading)):
                 return heading
     return None

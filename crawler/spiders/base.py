@@ -167,14 +167,17 @@ class PortalSpider(scrapy.Spider):
             self.crawler.stats.inc_value(f"caiji/fetch_error/{reason}")
             self.reject(request.url, f"fetch error: {reason}: {failure.getErrorMessage()[:200]}", "fetch")
 
-    def on_spider_error(self, failure: Failure, response: Response, spider: scrapy.Spider) -> None:
+    def on_spider_error(self, failure: Failure, response: Response | Failure, spider: scrapy.Spider) -> None:
         """A callback that raised (a fault of ours on this page): the page is counted as failed and
         recorded with the error, not only logged; Scrapy logs the traceback."""
         if spider is not self:
             return
+        # When an errback raised, Scrapy hands over the failure it was given, not a response.
+        request = getattr(response, "request", None)
+        url = getattr(response, "url", None) or getattr(request, "url", None)
         reason = type(failure.value).__name__
         self.crawler.stats.inc_value(f"caiji/extract_error/{reason}")
-        self.reject(response.url, f"extraction error: {reason}: {failure.getErrorMessage()[:200]}", "extract")
+        self.reject(url or "", f"extraction error: {reason}: {failure.getErrorMessage()[:200]}", "extract")
 
     def in_scope(self, url: str) -> bool:
         """True for an address this crawl may fetch: the start URL's host."""
