@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from pipelines.dataset import RotatingWriter, _complete_lines, file_entry, write_json_atomic
+from pipelines.dataset import RotatingWriter, _complete_lines, _reject_reasons, file_entry, write_json_atomic
 
 pytestmark = pytest.mark.pure
 
@@ -62,3 +62,15 @@ def test_atomic_json_and_file_entry(tmp_path):
     assert json.loads(target.read_text(encoding="utf-8")) == {"spider": "tftnews", "名": "值"}
     assert [p.name for p in tmp_path.iterdir()] == ["manifest-RUN.json"]
     assert file_entry(target, 0)["bytes"] == target.stat().st_size
+
+
+def test_a_killed_runs_rejects_are_counted_by_reason(tmp_path):
+    lines = [
+        {"url": "https://a.cn/1.html", "reason": "http 404", "stage": "fetch", "record": None},
+        {"url": "https://a.cn/2.html", "reason": "http 404", "stage": "fetch", "record": None},
+        {"url": "https://a.cn/3.html", "reason": "no article: no article text found", "stage": "extract", "record": None},
+    ]
+    path = tmp_path / "rejects-run.jsonl"
+    # The last line as a kill leaves it: cut short.
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines) + '{"url": "https://a.cn/4.html", "rea', encoding="utf-8")
+    assert _reject_reasons(path) == {"http 404": 2, "no article": 1}
