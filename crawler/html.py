@@ -74,6 +74,8 @@ SKIP_TAGS = frozenset(
         "audio",
         "map",
         "head",
+        # Never rendered; broken pages (and some saved ones) have it inside <body>.
+        "title",
     ]
 )
 

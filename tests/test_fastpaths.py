@@ -487,3 +487,9 @@ def test_remembered_loader_processors_are_what_itemloaders_looks_up():
             assert loader.get_output_processor(field) is PlainLoader.get_output_processor(loader, field), field
     assert OtherLoader(item=ArticleItem()).get_input_processor("title") is OtherLoader.title_in
     assert ArticleLoader(item=ArticleItem()).get_input_processor("title") is ArticleLoader.title_in
+
+
+def test_a_title_inside_the_body_is_no_text():
+    # Never rendered: broken pages (and the cwced corpus's saved ones) put <title> in <body>.
+    root = lxml_html.fromstring("<html><body><title>页面标题</title><h1>标题</h1><p>正文第一段。</p></body></html>")
+    assert lines(root) == ["标题", "正文第一段。"]
