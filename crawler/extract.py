@@ -7,9 +7,9 @@ from pathlib import Path
 
 from scrapy.http import HtmlResponse
 
-from crawler.decoding import detect_encoding
+from crawler.decoding import detect_encoding, markup_problem
 from crawler.items import ordered_record
-from crawler.rules import Limits, Rules, get_rules, rules_for_url
+from crawler.rules import Limits, NoArticle, Rules, get_rules, rules_for_url
 from pipelines.cleaning import CleaningPipeline
 from pipelines.script import ScriptPipeline
 from pipelines.validation import ValidationPipeline
@@ -25,6 +25,10 @@ class PageExtractor:
     def extract(self, body: bytes, url: str, site: str | None = None, fetched_at: datetime | None = None) -> dict:
         """The record of the page; raises NoArticle or RejectItem with a one-line reason."""
         rules: Rules = get_rules(site) if site else rules_for_url(url)
+        # What a crawl's CharsetMiddleware refuses before anything parses the page.
+        problem = markup_problem(body)
+        if problem:
+            raise NoArticle(problem)
         response = HtmlResponse(url=url, body=body, encoding=detect_encoding(body))
         item = rules.extract(response, fetched_at or datetime.now(UTC), self.limits)
         for pipeline in self.pipelines:

@@ -40,10 +40,10 @@ _PART_NAME = re.compile(r"^\.part-(?P<run>.+)-(?P<seq>\d{4})\.jsonl(?P<gz>\.gz)?
 _DATA_NAME = re.compile(r"^articles-(?P<run>.+)-(?P<seq>\d{4})\.jsonl(?P<gz>\.gz)?$")
 #: Fields whose presence in written records is counted (``caiji/field/<name>``).
 COVERAGE_FIELDS = ("canonical_url", "title", "timestamp", "author", "source", "breadcrumbs", "body", "images", "related_links")
-#: Other temporary names a killed run can leave: a manifest being written, a file being recovered.
 #: What a run knows of itself from its start (settings), for the manifest if it is killed.
 RUN_INFO_PREFIX = ".run-"
 _RUN_INFO_NAME = re.compile(r"^\.run-(?P<run>.+)\.json$")
+#: Other temporary names a killed run can leave: a manifest being written, a file being recovered.
 _TMP_NAME = re.compile(r"^\.part-(?:manifest-(?P<manifest>.+)\.json|recovering-(?P<recovering>.+)-\d{4}\.jsonl(?:\.gz)?)$")
 
 

@@ -19,7 +19,7 @@ from scrapy.http import TextResponse
 from scrapy.settings import BaseSettings
 
 from crawler.dates import parse_date, utc_isoformat
-from crawler.decoding import binary_kind, markup_problem
+from crawler.decoding import binary_kind
 from crawler.fastcss import install_fast_html_parser, response_selector, select, select_set, select_within
 from crawler.html import absolute_url, image_url, iter_images, lines, text_of
 from crawler.items import ArticleItem
@@ -123,7 +123,7 @@ class Rules:
     def extract(self, response: TextResponse, fetched_at: datetime, limits: Limits | None = None) -> ArticleItem:
         """The article on ``response``; raises :class:`NoArticle` when there is none."""
         limits = limits or Limits()
-        not_html = binary_kind(response.body) or markup_problem(response.body)
+        not_html = binary_kind(response.body)
         if not_html:
             raise NoArticle(not_html)
         page = Page(response, self, fetched_at)

@@ -27,16 +27,11 @@ from crawler.text import clean_optional, clean_text
 # class/id words (whole tokens of a class or id, split at -, _, spaces and camelCase) of blocks
 # that are never the article. Whole tokens, because substrings lie: "nav" is in "u-has-nav-bar" on
 # a <body>, "hot" in "photo", "ad" in "head".
-_NEGATIVE_TOKENS = frozenset(
+# Comment threads are pruned whatever their size: a long thread under a short post is still not
+# the article (the size exception is for sites that wrap the whole page in a breadcrumb div).
+_COMMENT_TOKENS = frozenset(["comment", "comments", "commentlist", "commentform", "cmt", "reply", "replies", "respond"])
+_NEGATIVE_TOKENS = _COMMENT_TOKENS | frozenset(
     [
-        "comment",
-        "comments",
-        "commentlist",
-        "commentform",
-        "respond",
-        "cmt",
-        "reply",
-        "replies",
         "footer",
         "foot",
         "copyright",
@@ -113,9 +108,6 @@ _NEGATIVE_TOKENS = frozenset(
         "reflist",
     ]
 )
-# Comment threads are pruned whatever their size: a long thread under a short post is still not
-# the article (the size exception is for sites that wrap the whole page in a breadcrumb div).
-_COMMENT_TOKENS = frozenset(["comment", "comments", "commentlist", "commentform", "cmt", "reply", "replies", "respond"])
 _TOKEN_SPLIT = re.compile(r"[\s_\-:.]+|(?<=[a-z])(?=[A-Z])")
 # class/id words of blocks that usually are the article.
 _POSITIVE = re.compile(r"article|content|post|entry|main|text|body|detail|zhengwen|news_txt|cont\b|con\b", re.I)
@@ -336,12 +328,20 @@ def _is_listing(block: etree._Element, links: dict[etree._Element, int] | None =
         return True
     link_share = _link_chars(block, links) / len(text)
     rows = [(row, el) for row, el in ((clean_text(el.text_content()), el) for el in block.iter("li", "tr", "dd")) if row]
-    dated = [row for row, el in rows if _LIST_ROW.search(row) and (len(row) < 80 or _opens_with_link(el, row))]
+    dated: list[str] = []
+    teasers: list[str] = []  # dated rows that open with their headline's link
+    for row, el in rows:
+        if not _LIST_ROW.search(row):
+            continue
+        opens = _opens_with_link(el, row)
+        if opens:
+            teasers.append(row)
+        if len(row) < 80 or opens:
+            dated.append(row)
     if link_share > 0.6 or (len(rows) >= 5 and len(dated) >= 0.6 * len(rows)):
         return True
     # The last page of a category: a few teasers (headline link, summary, date), which are nearly
     # all of the block's text.
-    teasers = [row for row, el in rows if _LIST_ROW.search(row) and _opens_with_link(el, row)]
     return len(teasers) >= 2 and sum(map(len, teasers)) >= 0.7 * len(text)
 
 
