@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from opencc import OpenCC
 
-from crawler.decoding import decode_html
-from crawler.extract import PageExtractor, file_url
+from crawler.commands.offline import PageExtractor, file_url
+from crawler.extraction.charset import decode_html
 from crawler.rules import NoArticle
 from pipelines import RejectItem
 

@@ -26,10 +26,10 @@ import lxml.html  # noqa: E402
 from portal import FIRST_ID, Portal  # noqa: E402
 from scrapy.http import HtmlResponse  # noqa: E402
 
-from crawler.decoding import detect_encoding  # noqa: E402
-from crawler.fastcss import page_index, response_selector  # noqa: E402
-from crawler.items import ArticleItem  # noqa: E402
-from crawler.loaders import ArticleLoader  # noqa: E402
+from crawler.extraction.charset import detect_encoding  # noqa: E402
+from crawler.extraction.css import page_index, response_selector  # noqa: E402
+from crawler.extraction.items import ArticleItem  # noqa: E402
+from crawler.extraction.loaders import ArticleLoader  # noqa: E402
 from crawler.rules import get_rules  # noqa: E402
 
 FIELDS = ("title", "timestamp", "timestamp_raw", "author", "source", "breadcrumbs", "body", "images", "related_links")

@@ -16,11 +16,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from crawler.extract import PageExtractor
-from crawler.fuzzing import CHARSETS, mutate, page_with_bytes
+from crawler.commands.offline import PageExtractor
 from crawler.rules import NoArticle
 from pipelines import RejectItem
 from pipelines.validation import RecordValidator
+from tests.fuzzing import CHARSETS, mutate, page_with_bytes
 
 PAGES = sorted((Path(__file__).resolve().parent.parent / "fixtures" / "pages").glob("*/*.html"))
 

@@ -14,7 +14,7 @@ change.
 ``memory`` fills a fresh redis-server the way a crawl does, ``--count`` entries of each kind,
 and reads ``used_memory`` (INFO memory) after each: request fingerprints in the dupefilter (a
 set of 40-hex SHA-1s), queued requests (the pickled request in the priority queue, as
-scrapy-redis stores a tftnews article request), and stored articles (crawler/redis_store.py).
+scrapy-redis stores a tftnews article request), and stored articles (crawler/distributed/store.py).
 """
 
 from __future__ import annotations
@@ -179,7 +179,7 @@ def memory(count: int) -> dict:
             used = client.info("memory")["used_memory"]
             sizes["queued request"] = (used - base) / count
             base = used
-            from crawler.redis_store import RedisArticleStore
+            from crawler.distributed.store import RedisArticleStore
 
             store = RedisArticleStore(redis.url, "caiji", "bench", "20261129T000000Z-bench-0000")
             pipe = store.server.pipeline(transaction=False)

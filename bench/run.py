@@ -8,7 +8,7 @@ What is measured (all in one run, so the ratios hold on a shared, noisy machine)
   The extractors take turns over the same pages, ``--rounds`` times (default 5), and each keeps
   its best round: a neighbour's burst on a shared machine then costs one round, not a ratio.
 - ``extract_site_pps`` / ``extract_generic_pps``: what a crawl does per article page before the
-  item pipelines: the charset decision (``crawler.decoding.detect_encoding``, as the
+  item pipelines: the charset decision (``crawler.extraction.charset.detect_encoding``, as the
   CharsetMiddleware does), an ``HtmlResponse``, and ``rules.extract`` with the tftnews rules
   (CSS selectors) or the generic heuristics. The record pipelines (cleaning, OpenCC, schema) are
   not in it (trafilatura and GNE have none); they are in the crawl figures.
@@ -75,7 +75,7 @@ def extraction(portal: Portal, count: int, base: str = "http://127.0.0.1:8801", 
     import lxml.html
     from scrapy.http import HtmlResponse
 
-    from crawler.decoding import decode_html, detect_encoding
+    from crawler.extraction.charset import decode_html, detect_encoding
     from crawler.rules import get_rules
 
     pages = [(f"{base}/news/{i}.html", portal.response(f"/news/{i}.html")[2]) for i in range(FIRST_ID, FIRST_ID + count)]

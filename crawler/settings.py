@@ -34,20 +34,20 @@ WARN_ON_GENERATOR_RETURN_VALUE = False
 # with Scrapy's LifoMemoryQueue peak RSS grew with the portal's size. Same order as Scrapy's;
 # unserializable requests are kept as objects. Distributed mode's scrapy-redis scheduler does not
 # use it. Scrapy's queue back: -s SCHEDULER_MEMORY_QUEUE=scrapy.squeues.LifoMemoryQueue.
-SCHEDULER_MEMORY_QUEUE = "crawler.queues.CompactLifoMemoryQueue"
+SCHEDULER_MEMORY_QUEUE = "crawler.state.queues.CompactLifoMemoryQueue"
 # Scrapy's dupefilter; the redirects it drops (loops) are recorded as rejected pages.
-DUPEFILTER_CLASS = "crawler.dupefilters.DupeFilter"
+DUPEFILTER_CLASS = "crawler.state.dupefilters.DupeFilter"
 
 # With the default, Chinese comes out of -O/-o feeds as \uXXXX (scrapy#1963).
 FEED_EXPORT_ENCODING = "utf-8"
 
 DOWNLOADER_MIDDLEWARES = {
     # Before robots.txt (100) and redirects (600) build their requests' fate.
-    "crawler.middlewares.ScopeMiddleware": 50,
-    "crawler.middlewares.RetryBackoffMiddleware": 560,
+    "crawler.spiders.middlewares.ScopeMiddleware": 50,
+    "crawler.spiders.middlewares.RetryBackoffMiddleware": 560,
     # Below HttpCompressionMiddleware (590): responses reach it decompressed (at 950 a gzip-encoded
     # page passed it still compressed, and Scrapy's own charset guess stood).
-    "crawler.middlewares.CharsetMiddleware": 580,
+    "crawler.extraction.charset.CharsetMiddleware": 580,
 }
 
 ITEM_PIPELINES = {
@@ -59,23 +59,23 @@ ITEM_PIPELINES = {
 }
 
 # Distributed crawling on scrapy-redis, switched on by CAIJI_REDIS_URL; a no-op without it.
-ADDONS = {"crawler.distributed.Distributed": 0}
+ADDONS = {"crawler.distributed.addon.Distributed": 0}
 
 EXTENSIONS = {
-    "crawler.run.DatasetRun": 0,
-    "crawler.extensions.RunOutcome": 10,
+    "crawler.state.run.DatasetRun": 0,
+    "crawler.checks.outcome.RunOutcome": 10,
     # After RunOutcome: the checks are skipped when the run already failed for another reason.
     "spidermon.contrib.scrapy.extensions.Spidermon": 500,
-    "crawler.extensions.Progress": 510,
+    "crawler.checks.progress.Progress": 510,
 }
 
 # Scrapy's LogStats line is replaced by caiji's Progress line (CAIJI_PROGRESS_INTERVAL).
 LOGSTATS_INTERVAL = 0
 
-# Checks of the finished crawl (crawler/monitors.py); their thresholds are the CAIJI_MIN_* /
+# Checks of the finished crawl (crawler/checks/monitors.py); their thresholds are the CAIJI_MIN_* /
 # CAIJI_MAX_* settings below. Spidermon wants this set even when item validation is not used.
 SPIDERMON_ENABLED = True
-SPIDERMON_SPIDER_CLOSE_MONITORS = ["crawler.monitors.FinishedCrawlChecks"]
+SPIDERMON_SPIDER_CLOSE_MONITORS = ["crawler.checks.monitors.FinishedCrawlChecks"]
 SPIDERMON_MAX_ITEM_VALIDATION_ERRORS = 0
 
 LOG_LEVEL = "INFO"
@@ -89,12 +89,14 @@ CAIJI_REFRESH_DAYS = 2
 CAIJI_FILE_RECORDS = 10000
 CAIJI_COMPRESS = None
 CAIJI_REDIS_URL = None
-# Distributed mode (CAIJI_REDIS_URL set; crawler/distributed.py): key prefix in Redis, seconds
+# Distributed mode (CAIJI_REDIS_URL set; crawler/distributed/addon.py): key prefix in Redis, seconds
 # without a heartbeat after which a worker counts as dead (its requests in flight go back on the
 # queue), and the worker id (unset: <host>-<pid>).
 CAIJI_REDIS_PREFIX = "caiji"
 CAIJI_REDIS_DEAD_AFTER = 30
 CAIJI_WORKER_ID = None
+# The article store's class when not SQLite in the data dir; the distributed add-on sets the Redis one.
+CAIJI_ARTICLE_STORE = None
 # Caps on one record, so a pathological page cannot stall a crawl (longer bodies are cut at a
 # paragraph and logged; images and related links beyond the cap are left out).
 CAIJI_MAX_BODY_CHARS = 200_000

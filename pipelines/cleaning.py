@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from itemadapter import ItemAdapter
 
-from crawler.text import clean_optional, clean_paragraphs, clean_text
+from crawler.extraction.text import clean_optional, clean_paragraphs, clean_text
 
 _TEXT_FIELDS = ("title", "author", "source")
 

@@ -26,10 +26,10 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
 
-from crawler.dates import utc_isoformat
-from crawler.items import identity, ordered_record
-from crawler.run import DatasetRun
+from crawler.extraction.dates import utc_isoformat
+from crawler.extraction.items import identity, ordered_record
 from crawler.signals import page_rejected
+from crawler.state.run import DatasetRun
 from pipelines import RejectItem
 from schema import SCHEMA_VERSION
 
@@ -228,7 +228,7 @@ class DatasetPipeline:
             raise DropItem("not written: the dataset cannot be written", log_level="DEBUG") from exc
         self.run.store.mark(record, identity(record), self.run.spider_name)
         self.stats.inc_value("caiji/written")
-        # Per-field counts of what was written, for the coverage check (crawler/monitors.py):
+        # Per-field counts of what was written, for the coverage check (crawler/checks/monitors.py):
         # measured here so that duplicates and rejected pages do not count.
         for field in COVERAGE_FIELDS:
             if record.get(field):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 
-from crawler.items import identity
-from crawler.run import DatasetRun
+from crawler.extraction.items import identity
+from crawler.state.run import DatasetRun
 from pipelines import DuplicateItem
 
 
@@ -37,7 +37,7 @@ class DedupPipeline:
             raise DuplicateItem(f"already emitted in this run: {key}")
         if self.run is not None and self.run.active:
             # One step in the store: compare with what is stored and claim the record, so that two
-            # workers of a distributed crawl never both write it (crawler/redis_store.py).
+            # workers of a distributed crawl never both write it (crawler/distributed/store.py).
             verdict = self.run.store.claim(key, digest)
             if verdict == "unchanged":
                 self.stats.inc_value("caiji/unchanged")

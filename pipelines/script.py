@@ -9,8 +9,8 @@ from itemadapter import ItemAdapter
 from opencc import OpenCC
 from scrapy.crawler import Crawler
 
-from crawler.items import content_hash
-from crawler.text import is_cjk
+from crawler.extraction.items import content_hash
+from crawler.extraction.text import is_cjk
 
 #: CAIJI_SCRIPT_TARGET → OpenCC configuration.
 CONFIGS = {"hans": "t2s", "hant": "s2t", "tw": "s2tw", "hk": "s2hk", "none": None}

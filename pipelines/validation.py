@@ -7,7 +7,7 @@ import re
 from itemadapter import ItemAdapter
 from jsonschema import Draft202012Validator
 
-from crawler.items import FIELDS, ordered_record
+from crawler.extraction.items import FIELDS, ordered_record
 from pipelines import RejectItem
 from schema import article_schema
 

@@ -1,6 +1,6 @@
 """A valid record to build test cases from."""
 
-from crawler.items import content_hash
+from crawler.extraction.items import content_hash
 
 
 def make_record(**changes) -> dict:

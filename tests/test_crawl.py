@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 from jsonschema import Draft202012Validator
 
-from crawler.items import FIELDS
+from crawler.extraction.items import FIELDS
 from schema import article_schema
 from tests.conftest import PROJECT, run_crawl, scrapy_command
 

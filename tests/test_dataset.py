@@ -16,8 +16,8 @@ import duckdb
 import pytest
 from serve import DEFAULT_ROOT, PortalServer
 
-from crawler.items import FIELDS
-from crawler.run import safe_name
+from crawler.extraction.items import FIELDS
+from crawler.state.run import safe_name
 from tests.conftest import PROJECT, CrawlResult, run_crawl, scrapy_command
 from tests.test_crawl import ARTICLE_IDS
 

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crawler.dates import isoformat, parse_date, parse_time, utc_isoformat
+from crawler.extraction.dates import isoformat, parse_date, parse_time, utc_isoformat
 
 NOW = datetime(2025, 4, 1, 2, 0, 0, tzinfo=UTC)  # 2025-04-01 10:00 in Shanghai
 pytestmark = pytest.mark.pure

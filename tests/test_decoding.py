@@ -4,7 +4,7 @@ import codecs
 
 import pytest
 
-from crawler.decoding import decode_html, detect_encoding, markup_problem, superset
+from crawler.extraction.charset import decode_html, detect_encoding, markup_problem, superset
 
 TEXT = "深化民族团结进步创建工作，昭通市绥江县坚持以铸牢中华民族共同体意识为主线。" * 20
 # 镕 and 珺 are in GBK but not in GB2312: a page declared gb2312 that uses them is really GBK.

@@ -1,4 +1,4 @@
-"""Distributed crawling on scrapy-redis (crawler/distributed.py): a real redis-server, real workers."""
+"""Distributed crawling on scrapy-redis (crawler/distributed/addon.py): a real redis-server, real workers."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.distributed import unreachable
+from crawler.distributed.addon import unreachable
 from tests.conftest import PROJECT, scrapy_command
 
 sys.path.insert(0, str(PROJECT / "fixtures"))
@@ -201,7 +201,7 @@ def test_killed_worker_loses_no_article(tmp_path, redis_url, redis_client, synth
 
 
 def test_store_claims_are_exclusive_between_live_workers(redis_url, redis_client):
-    from crawler.redis_store import RedisArticleStore, heartbeat
+    from crawler.distributed.store import RedisArticleStore, heartbeat
 
     one = RedisArticleStore(redis_url, "caiji", "w1", "run1", dead_after=30)
     two = RedisArticleStore(redis_url, "caiji", "w2", "run2", dead_after=30)
@@ -237,7 +237,7 @@ def test_without_redis_url_nothing_imports_redis():
         "from crawler.spiders.tftnews import TftnewsSpider\n"
         "c = Crawler(TftnewsSpider, get_project_settings())\n"
         "c.addons.load_settings(c.settings)\n"
-        "import crawler.run, crawler.store, pipelines.dedup, pipelines.dataset, crawler.commands.runs\n"
+        "import crawler.state.run, crawler.state.store, pipelines.dedup, pipelines.dataset, crawler.commands.runs\n"
         "print(c.settings['SCHEDULER'], c.settings.get('CAIJI_WORKER_ID'))\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('redis', 'scrapy_redis')))\n"
     )

@@ -15,8 +15,8 @@ from lxml import html as lxml_html
 from parsel import Selector
 from scrapy.http import HtmlResponse
 
-from crawler.decoding import decode_html
-from crawler.fastcss import (
+from crawler.extraction.charset import decode_html
+from crawler.extraction.css import (
     FastHTMLParser,
     forget_indexes,
     release,
@@ -26,8 +26,9 @@ from crawler.fastcss import (
     select_set,
     select_within,
 )
-from crawler.html import _joined, absolute_url, lines, text_of
-from crawler.text import _INVISIBLE, clean_text, is_cjk
+from crawler.extraction.html import _joined, absolute_url, lines, text_of
+from crawler.extraction.text import _INVISIBLE, clean_text, is_cjk
+from crawler.internals import cached_selector
 from pipelines.script import ScriptDetector
 from pipelines.validation import FastCheck, RecordValidator
 from schema import article_schema
@@ -113,7 +114,7 @@ def test_text_of_gives_the_text_of_its_lines(page):
 def _lines_by_recursion(root, skip=None, content=None, title_el=None):
     """lines() and bylines.outline() written the plain way: (text, in_content, foreign, is_title,
     linked) for each line; the flags are those of the text that starts the line."""
-    from crawler.html import BLOCK_TAGS, SKIP_TAGS
+    from crawler.extraction.html import BLOCK_TAGS, SKIP_TAGS
     from crawler.rules.bylines import _FOREIGN_TAGS, _foreign_words
 
     out, buf, start = [], [], [(False, False, False, False)]
@@ -342,7 +343,7 @@ def test_released_response_parses_again_with_the_same_answers():
     response = HtmlResponse(url="https://www.tftnews.com/news/1000.html", body=body, encoding="utf-8")
     before = response_select(response, ".related a.related-link::attr(href)")
     release(response)
-    assert response._cached_selector is None
+    assert cached_selector(response) is None
     assert (
         response_select(response, ".related a.related-link::attr(href)")
         == before
@@ -450,7 +451,7 @@ def test_bench_portal_pages_are_realistic_and_deterministic():
 
 @pytest.mark.parametrize("target", ["hans", "hant", "tw", "hk"])
 def test_one_call_for_all_lines_converts_as_one_call_each(target):
-    from crawler.html import lines
+    from crawler.extraction.html import lines
     from pipelines.script import ScriptConverter
 
     converter = ScriptConverter(target)
@@ -474,8 +475,8 @@ def test_remembered_loader_processors_are_what_itemloaders_looks_up():
     from itemloaders import ItemLoader as PlainLoader
     from itemloaders.processors import Identity
 
-    from crawler.items import FIELDS, ArticleItem
-    from crawler.loaders import ArticleLoader
+    from crawler.extraction.items import FIELDS, ArticleItem
+    from crawler.extraction.loaders import ArticleLoader
 
     class OtherLoader(ArticleLoader):
         title_in = Identity()

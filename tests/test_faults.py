@@ -8,7 +8,7 @@ from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
-from crawler.extensions import page_counts
+from crawler.checks.outcome import page_counts
 from crawler.signals import page_rejected
 from crawler.spiders.tftnews import TftnewsSpider
 from tests.conftest import run_crawl

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.extract import PageExtractor
+from crawler.commands.offline import PageExtractor
 from crawler.rules import NoArticle
 
 PAGES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"

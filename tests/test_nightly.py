@@ -251,7 +251,7 @@ def test_concurrent_start_exits_75(overlapping_runs):
 
 def test_progress_line_replaces_scrapy_stats_line(overlapping_runs):
     first, _, _ = overlapping_runs
-    lines = [line for line in first.stderr.splitlines() if "[crawler.extensions] INFO: Progress: " in line]
+    lines = [line for line in first.stderr.splitlines() if "[crawler.checks.progress] INFO: Progress: " in line]
     assert len(lines) >= 2, first.stderr[-3000:]
     assert re.search(
         r"Progress: \d+ pages \(\d+/min\), \d+ records written \(\d+/min\), \d+ skipped as stored, "

@@ -11,11 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler.extract import PageExtractor
-from crawler.fuzzing import CHARSETS, mutate, page_with_bytes
+from crawler.commands.offline import PageExtractor
 from crawler.rules import NoArticle
 from pipelines import RejectItem
 from pipelines.validation import RecordValidator
+from tests.fuzzing import CHARSETS, mutate, page_with_bytes
 
 PAGES = sorted((Path(__file__).resolve().parent.parent / "fixtures" / "pages").glob("*/*.html"))
 EXTRACTOR = PageExtractor("hans")

@@ -1,4 +1,4 @@
-"""The scheduler's compact memory queues (crawler/queues.py): round trips, fallback, order, a crawl."""
+"""The scheduler's compact memory queues (crawler/state/queues.py): round trips, fallback, order, a crawl."""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ from scrapy.utils.misc import load_object
 from scrapy.utils.test import get_crawler
 
 from crawler import settings as project_settings
-from crawler.items import ArticleItem
-from crawler.queues import KEPT_STAT, CompactFifoMemoryQueue, CompactLifoMemoryQueue, request_to_bytes
+from crawler.extraction.items import ArticleItem
 from crawler.spiders.tftnews import TftnewsSpider
+from crawler.state.queues import KEPT_STAT, CompactFifoMemoryQueue, CompactLifoMemoryQueue, request_to_bytes
 from tests.conftest import PROJECT, run_crawl
 
 START = "https://www.tftnews.com/"
@@ -86,7 +86,7 @@ def spider_requests(spider) -> list[scrapy.Request]:
 
 
 def test_project_setting_names_the_compact_queue():
-    assert project_settings.SCHEDULER_MEMORY_QUEUE == "crawler.queues.CompactLifoMemoryQueue"
+    assert project_settings.SCHEDULER_MEMORY_QUEUE == "crawler.state.queues.CompactLifoMemoryQueue"
     assert load_object(project_settings.SCHEDULER_MEMORY_QUEUE) is CompactLifoMemoryQueue
 
 
@@ -206,7 +206,7 @@ def scheduled_order(memory_queue: str) -> list[str]:
 def test_priorities_come_out_in_scrapys_order():
     expected = scheduled_order("scrapy.squeues.LifoMemoryQueue")
     assert len(expected) == len(set(expected)) == 40
-    assert scheduled_order("crawler.queues.CompactLifoMemoryQueue") == expected
+    assert scheduled_order("crawler.state.queues.CompactLifoMemoryQueue") == expected
 
 
 # --- a real crawl of the demo portal ------------------------------------------------------------

@@ -5,11 +5,11 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request
 
-from crawler.html import absolute_url
-from crawler.middlewares import ScopeMiddleware, is_private_host
-from crawler.run import safe_name
+from crawler.extraction.html import absolute_url
 from crawler.spiders.generic import GenericSpider
+from crawler.spiders.middlewares import ScopeMiddleware, is_private_host
 from crawler.spiders.tftnews import TftnewsSpider
+from crawler.state.run import safe_name
 
 pytestmark = pytest.mark.pure
 

@@ -4,8 +4,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crawler.loaders import drop_tag_text, strip_generic_suffix, strip_label, strip_site_suffix, to_timestamp
-from crawler.text import clean_optional, clean_paragraphs, clean_text
+from crawler.extraction.loaders import drop_tag_text, strip_generic_suffix, strip_label, strip_site_suffix, to_timestamp
+from crawler.extraction.text import clean_optional, clean_paragraphs, clean_text
 
 pytestmark = pytest.mark.pure
 

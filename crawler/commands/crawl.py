@@ -12,10 +12,10 @@ from scrapy.exceptions import UsageError
 from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
-from crawler.config import check_settings
-from crawler.distributed import redis_url, unreachable
-from crawler.report import run_summary
-from crawler.run import LOCKED_EXIT, DatasetRun
+from crawler.checks.config import check_settings
+from crawler.checks.summary import run_summary
+from crawler.distributed.addon import redis_url, unreachable
+from crawler.state.run import LOCKED_EXIT, DatasetRun
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from scrapy.http import Request
 
-from crawler.extract import PageExtractor, file_url
+from crawler.commands.offline import PageExtractor, file_url
 from crawler.rules import Limits, NoArticle, all_rules
 from pipelines import RejectItem
 

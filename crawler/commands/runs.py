@@ -9,8 +9,8 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler.distributed import DEFAULT_PREFIX, redis_url
-from crawler.report import dataset_summary
+from crawler.checks.summary import dataset_summary
+from crawler.distributed.addon import DEFAULT_PREFIX, redis_url
 
 
 class Command(ScrapyCommand):
@@ -42,7 +42,7 @@ class Command(ScrapyCommand):
             print("not in distributed mode (CAIJI_REDIS_URL is unset); the dataset's runs:")
             print(dataset_summary(Path(self.settings.get("CAIJI_DATA_DIR") or "data")))
             return
-        from crawler.redis_store import connect
+        from crawler.distributed.store import connect
 
         server = connect(url)
         prefix = (self.settings.get("CAIJI_REDIS_PREFIX") or DEFAULT_PREFIX).strip()

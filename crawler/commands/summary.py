@@ -7,7 +7,7 @@ from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
 
-from crawler.report import dataset_summary
+from crawler.checks.summary import dataset_summary
 
 
 class Command(ScrapyCommand):

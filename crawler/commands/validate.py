@@ -14,7 +14,7 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler.items import FIELDS, content_hash
+from crawler.extraction.items import FIELDS, content_hash
 from pipelines.validation import RecordValidator
 
 #: What a folder is searched for (SPEC §5); hidden ``.part-*`` files are not complete yet.

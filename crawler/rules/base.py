@@ -18,18 +18,18 @@ from parsel import Selector
 from scrapy.http import TextResponse
 from scrapy.settings import BaseSettings
 
-from crawler.dates import parse_date, utc_isoformat
-from crawler.decoding import binary_kind
-from crawler.fastcss import install_fast_html_parser, response_selector, select, select_set, select_within
-from crawler.html import absolute_url, image_url, iter_images, lines, text_of
-from crawler.items import ArticleItem
-from crawler.loaders import ArticleLoader
+from crawler.extraction.charset import binary_kind
+from crawler.extraction.css import install_fast_html_parser, response_selector, select, select_set, select_within
+from crawler.extraction.dates import parse_date, utc_isoformat
+from crawler.extraction.html import absolute_url, image_url, iter_images, lines, text_of
+from crawler.extraction.items import ArticleItem
+from crawler.extraction.loaders import ArticleLoader
+from crawler.extraction.text import clean_optional, clean_text
 from crawler.rules import bylines, generic
-from crawler.text import clean_optional, clean_text
 
 logger = logging.getLogger(__name__)
 
-# Pages are parsed with the same trees and element classes, looked up in C (see crawler.fastcss).
+# Pages are parsed with the same trees and element classes, looked up in C (see crawler.extraction.css).
 install_fast_html_parser()
 
 
@@ -345,7 +345,7 @@ class Page:
 
 
 def _select(sel: Selector | etree._Element, css: str) -> list:
-    """``sel.css(css)`` as elements (or strings for ``::attr()``), answered by crawler.fastcss."""
+    """``sel.css(css)`` as elements (or strings for ``::attr()``), answered by crawler.extraction.css."""
     root = sel if isinstance(sel, etree._Element) else sel.root
     if isinstance(root, etree._Element):
         return select(root, css)

@@ -16,9 +16,9 @@ from functools import lru_cache
 
 from lxml import etree
 
-from crawler.dates import parse_time
-from crawler.html import BLOCK_TAGS, SKIP_TAGS
-from crawler.text import clean_text
+from crawler.extraction.dates import parse_time
+from crawler.extraction.html import BLOCK_TAGS, SKIP_TAGS
+from crawler.extraction.text import clean_text
 
 # Blocks whose times and names belong to someone else.
 _FOREIGN_TOKENS = frozenset(

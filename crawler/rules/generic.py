@@ -17,12 +17,12 @@ from itertools import islice
 from lxml import etree
 from parsel import Selector
 
-from crawler.dates import parse_date, parse_time
-from crawler.html import BLOCK_TAGS, SKIP_TAGS, absolute_url, text_content, text_of
-from crawler.loaders import strip_generic_suffix
+from crawler.extraction.dates import parse_date, parse_time
+from crawler.extraction.html import BLOCK_TAGS, SKIP_TAGS, absolute_url, text_content, text_of
+from crawler.extraction.loaders import strip_generic_suffix
+from crawler.extraction.text import clean_optional, clean_text
 from crawler.rules import bylines
 from crawler.rules.bylines import date_shape, without_date_shapes
-from crawler.text import clean_optional, clean_text
 
 # class/id words (whole tokens of a class or id, split at -, _, spaces and camelCase) of blocks
 # that are never the article. Whole tokens, because substrings lie: "nav" is in "u-has-nav-bar" on

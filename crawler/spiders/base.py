@@ -16,11 +16,11 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from crawler.items import ArticleItem
-from crawler.middlewares import is_html
+from crawler.extraction.charset import is_html
+from crawler.extraction.items import ArticleItem
 from crawler.rules import Limits, NoArticle, Rules, get_rules
-from crawler.run import DatasetRun
 from crawler.signals import page_rejected
+from crawler.state.run import DatasetRun
 
 #: A split article longer than this is cut: a 下一页 loop must not run forever.
 MAX_ARTICLE_PAGES = 20

@@ -10,12 +10,12 @@ import scrapy
 from scrapy.exceptions import UsageError
 from scrapy.http import Response
 
-from crawler.fastcss import response_selector
-from crawler.html import absolute_url
-from crawler.middlewares import is_html
+from crawler.extraction.charset import is_html
+from crawler.extraction.css import response_selector
+from crawler.extraction.html import absolute_url
+from crawler.extraction.text import clean_text
 from crawler.spiders.base import PortalSpider
 from crawler.spiders.links import is_pagination, link_kind
-from crawler.text import clean_text
 
 
 class GenericSpider(PortalSpider):

@@ -11,9 +11,9 @@ import scrapy
 from scrapy.http import Response
 from scrapy.utils.sitemap import Sitemap
 
-from crawler.fastcss import release, response_select
-from crawler.html import absolute_url
-from crawler.middlewares import is_html
+from crawler.extraction.charset import is_html
+from crawler.extraction.css import release, response_select
+from crawler.extraction.html import absolute_url
 from crawler.spiders.base import PortalSpider
 
 _ARTICLE = re.compile(r"/news/\d+\.html$")

@@ -19,7 +19,7 @@ the spider (a lambda, another object's method, ``NO_CALLBACK``).
 
 Order is that of Scrapy's queue of the same name (``scrapy.squeues.LifoMemoryQueue`` is
 Scrapy's default): priorities are left to ``SCHEDULER_PRIORITY_QUEUE``, which keeps one of these
-queues per priority (and download slot). Distributed mode (crawler/distributed.py) replaces the
+queues per priority (and download slot). Distributed mode (crawler/distributed/addon.py) replaces the
 whole scheduler with scrapy-redis, which does not use ``SCHEDULER_MEMORY_QUEUE``.
 """
 
@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import Request
 from scrapy.utils.request import request_from_dict
+
+from crawler.internals import spider_method_name
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -55,9 +57,7 @@ def _method_name(spider: Spider, func: Any) -> str | None:
     name = function.__name__
     if getattr(getattr(spider, name, None), "__func__", None) is function:
         return name
-    from scrapy.http.request import _find_method
-
-    return _find_method(spider, func)
+    return spider_method_name(spider, func)
 
 
 def request_to_bytes(request: Request, spider: Spider) -> bytes:

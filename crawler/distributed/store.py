@@ -1,6 +1,6 @@
-"""The article store in Redis, shared by the workers of a distributed crawl (crawler/distributed.py).
+"""The article store in Redis, shared by the workers of a distributed crawl (crawler/distributed/addon.py).
 
-Same interface as crawler.store.ArticleStore (SQLite, the one-machine default), plus the two
+Same interface as crawler.state.store.ArticleStore (SQLite, the one-machine default), plus the two
 operations several writers need to keep one record per article:
 
 - :meth:`RedisArticleStore.claim`, called by the dedup pipeline: a Lua script that, in one step,
@@ -26,6 +26,9 @@ import hashlib
 from datetime import UTC, datetime
 
 import redis
+from scrapy.settings import BaseSettings
+
+from crawler.distributed.addon import DEFAULT_PREFIX
 
 #: A claim outlives any plausible write; it is deleted when the record is marked stored.
 CLAIM_TTL = 24 * 3600
@@ -115,6 +118,17 @@ class RedisArticleStore:
         self._mark = self.server.register_script(_MARK)
         # Claims are judged by the heartbeat: it must be up before the first one is taken.
         heartbeat(self.server, prefix, worker, run_id, dead_after)
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings, worker: str, run_id: str) -> RedisArticleStore:
+        """The store of the crawl ``CAIJI_REDIS_URL`` and ``CAIJI_REDIS_PREFIX`` name (see crawler.state.store.open_store)."""
+        return cls(
+            (settings.get("CAIJI_REDIS_URL") or "").strip(),
+            (settings.get("CAIJI_REDIS_PREFIX") or DEFAULT_PREFIX).strip(),
+            worker,
+            run_id,
+            settings.getfloat("CAIJI_REDIS_DEAD_AFTER", 30),
+        )
 
     def close(self) -> None:
         """Close the connection."""

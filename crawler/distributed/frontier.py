@@ -1,6 +1,6 @@
 """The shared frontier of a distributed crawl: scrapy-redis, plus what it lacks for caiji.
 
-Loaded only in distributed mode (crawler/distributed.py sets ``SCHEDULER`` to this module's
+Loaded only in distributed mode (crawler/distributed/addon.py sets ``SCHEDULER`` to this module's
 :class:`Scheduler`). On top of scrapy-redis's queue and dupefilter:
 
 - **No request lost to a killed worker.** A request leaves the queue and enters the worker's
@@ -40,10 +40,11 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
 
-from crawler.distributed import DEFAULT_PREFIX
-from crawler.dupefilters import report_dropped_redirect
-from crawler.redis_store import heartbeat
-from crawler.run import DatasetRun
+from crawler.distributed.addon import DEFAULT_PREFIX
+from crawler.distributed.store import heartbeat
+from crawler.internals import requests_in_progress, wake_engine
+from crawler.state.dupefilters import report_dropped_redirect
+from crawler.state.run import DatasetRun
 
 logger = logging.getLogger(__name__)
 
@@ -158,7 +159,7 @@ class ClaimingQueue(PriorityQueue):
 
 class DupeFilter(RFPDupeFilter):
     """scrapy-redis's dupefilter, never emptied by a closing worker (the crawl may go on); a
-    redirect it drops is recorded (crawler.dupefilters)."""
+    redirect it drops is recorded (crawler.state.dupefilters)."""
 
     def close(self, reason: str = "") -> None:
         pass
@@ -265,8 +266,8 @@ class Scheduler(RedisScheduler):
         """Drop the requests Scrapy is done with from this worker's processing hash.
 
         Scrapy holds a request in the engine's in-progress set from the moment it leaves the
-        scheduler until its response has been through the callback and the item pipelines (what
-        ``scrapy.utils.engine.get_engine_status`` reports as ``len(engine._slot.inprogress)``).
+        scheduler until its response has been through the callback and the item pipelines
+        (crawler.internals.requests_in_progress).
         """
         finished = self._finished()
         if finished:
@@ -276,8 +277,7 @@ class Scheduler(RedisScheduler):
         """The claims of requests Scrapy is done with, forgotten here (the caller drops them in Redis)."""
         if not self._claims:
             return []
-        slot = getattr(self.crawler.engine, "_slot", None)
-        inprogress = getattr(slot, "inprogress", None)
+        inprogress = requests_in_progress(self.crawler.engine)
         # No slot: the engine has closed, nothing is in progress.
         done = list(self._claims) if inprogress is None else [r for r in self._claims if r not in inprogress]
         return [self._claims.pop(request) for request in done]
@@ -338,12 +338,7 @@ class Scheduler(RedisScheduler):
         self._wake_at = now + 0.5
         from twisted.internet import reactor
 
-        def wake() -> None:
-            slot = getattr(self.crawler.engine, "_slot", None)
-            if slot is not None and slot.closing is None:
-                slot.nextcall.schedule()
-
-        reactor.callLater(0.5, wake)
+        reactor.callLater(0.5, lambda: wake_engine(self.crawler.engine))
 
     def close(self, reason: str) -> None:
         # Everything in flight has been through the engine by now.

@@ -15,7 +15,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, NotConfigured
 
-from crawler.store import ArticleStore, open_store
+from crawler.state.store import ArticleStore, open_store
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ class DatasetRun:
         self.unusable: str | None = None
         self._lock_fd: int | None = None
         self._store: ArticleStore | None = None
-        # Distributed mode (crawler/distributed.py): the store is in Redis, and a dead worker's
+        # Distributed mode (crawler/distributed/addon.py): the store is in Redis, and a dead worker's
         # leftovers in this data dir may be recovered by any worker here.
         self.distributed = bool((settings.get("CAIJI_REDIS_URL") or "").strip())
         self._adopted: dict[str, int | None] = {}

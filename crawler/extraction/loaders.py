@@ -9,9 +9,9 @@ from typing import Any
 from itemloaders.processors import Identity, Join, MapCompose, TakeFirst
 from scrapy.loader import ItemLoader
 
-from crawler.dates import isoformat, parse_time, zone
-from crawler.items import ArticleItem
-from crawler.text import clean_optional, clean_text
+from crawler.extraction.dates import isoformat, parse_time, zone
+from crawler.extraction.items import ArticleItem
+from crawler.extraction.text import clean_optional, clean_text
 
 # Separators portals put between a headline and the site name in <title>.
 _SUFFIX_SEPARATORS = re.compile(r"\s*(?:\s[-–—|]\s|--|_|\||｜|—|–|::)\s*")

@@ -10,6 +10,8 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
+from scrapy.utils.misc import load_object
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     identity     TEXT PRIMARY KEY,
@@ -64,7 +66,7 @@ class ArticleStore:
         """``unchanged`` when stored with this hash, else ``new`` or ``changed``.
 
         One process writes a data dir's SQLite store, so there is nothing to claim; the Redis
-        store (crawler/redis_store.py) answers ``claimed`` while another worker writes the record.
+        store (crawler/distributed/store.py) answers ``claimed`` while another worker writes the record.
         """
         stored = self.stored_hash(identity)
         if stored == content_hash:
@@ -91,20 +93,12 @@ class ArticleStore:
 
 
 def open_store(settings, data_dir: Path, worker_id: str | None, run_id: str):
-    """The article store of this run: SQLite in the data dir, or Redis in distributed mode.
+    """The article store of this run: SQLite in the data dir, or the class ``CAIJI_ARTICLE_STORE`` names.
 
-    Redis is imported only when ``CAIJI_REDIS_URL`` is set.
+    The distributed add-on names the Redis store there (crawler/distributed/addon.py), so Redis is
+    imported only when ``CAIJI_REDIS_URL`` is set.
     """
-    url = (settings.get("CAIJI_REDIS_URL") or "").strip()
-    if not url:
+    path = settings.get("CAIJI_ARTICLE_STORE")
+    if not path:
         return ArticleStore(Path(data_dir) / "state.sqlite")
-    from crawler.distributed import DEFAULT_PREFIX
-    from crawler.redis_store import RedisArticleStore
-
-    return RedisArticleStore(
-        url,
-        (settings.get("CAIJI_REDIS_PREFIX") or DEFAULT_PREFIX).strip(),
-        worker_id or "",
-        run_id,
-        settings.getfloat("CAIJI_REDIS_DEAD_AFTER", 30),
-    )
+    return load_object(path).from_settings(settings, worker_id or "", run_id)

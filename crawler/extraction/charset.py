@@ -11,6 +11,8 @@ from __future__ import annotations
 import codecs
 import re
 
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import HtmlResponse, Response, TextResponse
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, resolve_encoding
 
 # Legacy Chinese charsets are read as the superset every browser uses for them.
@@ -151,3 +153,30 @@ def markup_problem(body: bytes) -> str | None:
         if cost > _MAX_ATTRIBUTE_COST:
             return f"markup too complex to parse: an element with {most:,} attributes"
     return None
+
+
+class CharsetMiddleware:
+    """Decodes HTML by what its bytes are, not only by what it declares (see :func:`detect_encoding`);
+    refuses markup the parser would take minutes over.
+
+    Scrapy trusts the header, then the ``<meta>``; real Chinese pages lie in both. The encoding
+    chosen here is the one ``scrapy extract`` uses too, so a saved page reads as it crawled.
+    """
+
+    def process_response(self, request, response: Response, spider=None) -> Response:
+        if not isinstance(response, HtmlResponse):
+            return response
+        problem = markup_problem(response.body)
+        if problem:
+            # Parsing it would hold the crawl for minutes (the spider's errback records it).
+            raise IgnoreRequest(problem)
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        encoding = detect_encoding(response.body, content_type)
+        if encoding != response.encoding:
+            return response.replace(encoding=encoding)
+        return response
+
+
+def is_html(response: Response) -> bool:
+    """True for a response Scrapy decoded as HTML or XHTML."""
+    return isinstance(response, TextResponse) and isinstance(response, HtmlResponse)

@@ -17,7 +17,7 @@ from scrapy.settings import BaseSettings
 from spidermon import Monitor, MonitorSuite, monitors, settings
 from spidermon.core.actions import Action
 
-from crawler.extensions import page_counts
+from crawler.checks.outcome import page_counts
 
 # Spidermon 1.27 writes its report through Spider.log(), deprecated in Scrapy 2.19: a warning in
 # every run's log that says nothing about the crawl. Only Spidermon's own calls are silenced.

@@ -3,12 +3,12 @@
 The :class:`Distributed` add-on (``ADDONS`` in crawler/settings.py) does nothing unless
 ``CAIJI_REDIS_URL`` is set, and this module imports nothing from redis, so a one-machine crawl
 needs neither the package nor a server. When it is set, the add-on switches the crawl onto
-scrapy-redis (crawler/redis_frontier.py): the shared request queue and dupefilter in Redis, a
+scrapy-redis (crawler/distributed/frontier.py): the shared request queue and dupefilter in Redis, a
 per-worker record of requests in flight so that none is lost to a killed worker, and the article
-store in Redis (crawler/redis_store.py) so that every worker sees what the dataset holds.
+store in Redis (crawler/distributed/store.py) so that every worker sees what the dataset holds.
 
 Every worker runs the same command line; its id is ``CAIJI_WORKER_ID`` or, unset, ``<host>-<pid>``,
-and it names the worker's lock and files (crawler/run.py, pipelines/dataset.py).
+and it names the worker's lock and files (crawler/state/run.py, pipelines/dataset.py).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import socket
 from scrapy.settings import BaseSettings
 
 #: The dupefilter of a one-machine crawl (``DUPEFILTER_CLASS`` in crawler/settings.py).
-ONE_MACHINE_DUPEFILTER = "crawler.dupefilters.DupeFilter"
+ONE_MACHINE_DUPEFILTER = "crawler.state.dupefilters.DupeFilter"
 #: Key prefix of everything caiji keeps in Redis (``CAIJI_REDIS_PREFIX``).
 DEFAULT_PREFIX = "caiji"
 
@@ -52,7 +52,7 @@ def _without_password(url: str) -> str:
 
 
 def auto_worker_id() -> str:
-    """``<host>-<pid>``, usable in file names (crawler.run.safe_name)."""
+    """``<host>-<pid>``, usable in file names (crawler.state.run.safe_name)."""
     host = re.sub(r"[^A-Za-z0-9_.-]+", "-", socket.gethostname().split(".")[0]).strip("-.") or "host"
     return f"{host[:48]}-{os.getpid()}"
 
@@ -71,17 +71,18 @@ class Distributed:
             return
         prefix = (settings.get("CAIJI_REDIS_PREFIX") or DEFAULT_PREFIX).strip()
         settings.set("REDIS_URL", url, "addon")
-        settings.set("SCHEDULER", "crawler.redis_frontier.Scheduler", "addon")
+        settings.set("SCHEDULER", "crawler.distributed.frontier.Scheduler", "addon")
         # settings.py names the one-machine dupefilter at project priority, above an add-on's: that
         # one is replaced by the shared one at its own priority (one given with -s still wins).
         dupefilter_priority = (
             settings.getpriority("DUPEFILTER_CLASS") if settings.get("DUPEFILTER_CLASS") == ONE_MACHINE_DUPEFILTER else "addon"
         )
-        settings.set("DUPEFILTER_CLASS", "crawler.redis_frontier.DupeFilter", dupefilter_priority)
-        settings.set("SCHEDULER_QUEUE_CLASS", "crawler.redis_frontier.ClaimingQueue", "addon")
+        settings.set("DUPEFILTER_CLASS", "crawler.distributed.frontier.DupeFilter", dupefilter_priority)
+        settings.set("SCHEDULER_QUEUE_CLASS", "crawler.distributed.frontier.ClaimingQueue", "addon")
         settings.set("SCHEDULER_QUEUE_KEY", f"{prefix}:%(spider)s:requests", "addon")
         settings.set("SCHEDULER_DUPEFILTER_KEY", f"{prefix}:%(spider)s:dupefilter", "addon")
         settings.set("SCHEDULER_PERSIST", True, "addon")
+        settings.set("CAIJI_ARTICLE_STORE", "crawler.distributed.store.RedisArticleStore", "addon")
         settings.set("SCHEDULER_SERIALIZER", "scrapy_redis.picklecompat", "addon")
         if not settings.get("CAIJI_WORKER_ID"):
             # At the priority of the empty value (the project's None), so that it takes effect.

@@ -1,4 +1,4 @@
-"""Downloader middlewares."""
+"""Downloader middlewares of crawl policy: where requests may go, and how soon a failed one is retried."""
 
 from __future__ import annotations
 
@@ -8,37 +8,9 @@ from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import HtmlResponse, Request, Response, TextResponse
+from scrapy.http import Request
 
-from crawler.decoding import detect_encoding, markup_problem
 from crawler.signals import page_rejected
-
-
-class CharsetMiddleware:
-    """Decodes HTML by what its bytes are, not only by what it declares (see crawler.decoding);
-    refuses markup the parser would take minutes over.
-
-    Scrapy trusts the header, then the ``<meta>``; real Chinese pages lie in both. The encoding
-    chosen here is the one ``scrapy extract`` uses too, so a saved page reads as it crawled.
-    """
-
-    def process_response(self, request, response: Response, spider=None) -> Response:
-        if not isinstance(response, HtmlResponse):
-            return response
-        problem = markup_problem(response.body)
-        if problem:
-            # Parsing it would hold the crawl for minutes (the spider's errback records it).
-            raise IgnoreRequest(problem)
-        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
-        encoding = detect_encoding(response.body, content_type)
-        if encoding != response.encoding:
-            return response.replace(encoding=encoding)
-        return response
-
-
-def is_html(response: Response) -> bool:
-    """True for a response Scrapy decoded as HTML or XHTML."""
-    return isinstance(response, TextResponse) and isinstance(response, HtmlResponse)
 
 
 def is_private_host(host: str) -> bool:

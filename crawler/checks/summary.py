@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from crawler.extensions import page_counts
+from crawler.checks.outcome import page_counts
 
 
 def run_summary(stats: dict, manifest_path: Path | None) -> str:

@@ -9,7 +9,7 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
-from crawler.text import clean_text
+from crawler.extraction.text import clean_text
 
 BLOCK_TAGS = frozenset(
     [

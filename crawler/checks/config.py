@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from scrapy.exceptions import UsageError
 from scrapy.settings import BaseSettings
 
-from crawler.run import safe_name
+from crawler.state.run import safe_name
 from pipelines.script import CONFIGS
 
 

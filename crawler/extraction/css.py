@@ -30,6 +30,8 @@ from parsel.csstranslator import HTMLTranslator
 from scrapy.http import HtmlResponse, TextResponse
 from scrapy.selector import Selector as ScrapySelector
 
+from crawler.internals import cached_selector, lxml_html_element_classes, set_cached_selector, set_parsel_html_parser
+
 # XPath's normalize-space() splits at these only (not at U+3000 or NBSP, as str.split() would).
 _XML_SPACE = re.compile(r"[ \t\r\n]+")
 _TRANSLATOR = HTMLTranslator()
@@ -54,18 +56,14 @@ def _fast_lookup() -> etree.ElementNamespaceClassLookup:
     lookup = etree.ElementNamespaceClassLookup(fallback)
     by_name = lookup.get_namespace(None)
     # What lxml.html.HtmlElementClassLookup gives per tag (form → FormElement, input → InputElement …).
-    for name, cls in lxml_html.HtmlElementClassLookup()._element_classes.items():
+    for name, cls in lxml_html_element_classes().items():
         by_name[name] = cls
     return lookup
 
 
 def install_fast_html_parser() -> None:
     """Make parsel (and so Scrapy's ``response.selector``) parse HTML with :class:`FastHTMLParser`."""
-    from parsel import selector
-
-    group = selector._ctgroup["html"]
-    if group["_parser"] is lxml_html.HTMLParser:
-        group["_parser"] = FastHTMLParser
+    set_parsel_html_parser(FastHTMLParser, replaces=lxml_html.HTMLParser)
 
 
 # --- selectors -----------------------------------------------------------------------------------
@@ -424,12 +422,11 @@ def response_selector(response: TextResponse) -> Selector:
     would differ: UTF-8 without a byte-order mark, no NUL, no white space but ASCII at either end
     (invalid bytes send parsel back to the decoded text, as Scrapy does).
     """
-    if response._cached_selector is None and isinstance(response, HtmlResponse) and _is_utf8(response.encoding):
+    if cached_selector(response) is None and isinstance(response, HtmlResponse) and _is_utf8(response.encoding):
         body = response.body
         stripped = body.strip()
         if stripped[:1] == b"<" and stripped[-1:] == b">" and b"\x00" not in body:
-            # Scrapy caches its selector here; what is set is what response.selector returns.
-            response._cached_selector = ScrapySelector(body=body, encoding="utf-8", type="html", base_url=response.url)
+            set_cached_selector(response, ScrapySelector(body=body, encoding="utf-8", type="html", base_url=response.url))
     return response.selector
 
 
@@ -455,11 +452,11 @@ def release(response) -> None:
     A spider's outputs can wait a while to be taken from it, and the response waits with them;
     its tree is ten times the page. The tree is parsed again if anything still asks for it.
     """
-    selector = getattr(response, "_cached_selector", None)
+    selector = cached_selector(response)
     if selector is None:
         return
     root = selector.root
     index = _INDEXES.get(id(root))
     if index is not None and index.root is root:
         del _INDEXES[id(root)]
-    response._cached_selector = None
+    set_cached_selector(response, None)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from scrapy.http import HtmlResponse
 
-from crawler.decoding import detect_encoding, markup_problem
-from crawler.items import ordered_record
+from crawler.extraction.charset import detect_encoding, markup_problem
+from crawler.extraction.items import ordered_record
 from crawler.rules import Limits, NoArticle, Rules, get_rules, rules_for_url
 from pipelines.cleaning import CleaningPipeline
 from pipelines.script import ScriptPipeline

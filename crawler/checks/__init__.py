@@ -1,0 +1,1 @@
+"""Checks and reports on a crawl: settings before it, its progress, its outcome, Spidermon's checks after it."""
