@@ -61,8 +61,8 @@ class Distributed:
     """Scrapy add-on: with ``CAIJI_REDIS_URL`` set, the crawl runs on scrapy-redis.
 
     Settings it sets (at add-on priority, so ``-s`` still wins): the scheduler, dupefilter and
-    queue keys of scrapy-redis, ``SCHEDULER_PERSIST`` (the frontier outlives a worker) and
-    ``CAIJI_WORKER_ID`` when none is given.
+    queue keys of scrapy-redis, ``SCHEDULER_PERSIST`` (the frontier outlives a worker), the article
+    store in Redis (``CAIJI_ARTICLE_STORE``) and ``CAIJI_WORKER_ID`` when none is given.
     """
 
     def update_settings(self, settings: BaseSettings) -> None:
@@ -82,7 +82,10 @@ class Distributed:
         settings.set("SCHEDULER_QUEUE_KEY", f"{prefix}:%(spider)s:requests", "addon")
         settings.set("SCHEDULER_DUPEFILTER_KEY", f"{prefix}:%(spider)s:dupefilter", "addon")
         settings.set("SCHEDULER_PERSIST", True, "addon")
-        settings.set("CAIJI_ARTICLE_STORE", "crawler.distributed.store.RedisArticleStore", "addon")
+        if not settings.get("CAIJI_ARTICLE_STORE"):
+            # At the priority of the project's None, as CAIJI_WORKER_ID below.
+            store = "crawler.distributed.store.RedisArticleStore"
+            settings.set("CAIJI_ARTICLE_STORE", store, settings.getpriority("CAIJI_ARTICLE_STORE") or "addon")
         settings.set("SCHEDULER_SERIALIZER", "scrapy_redis.picklecompat", "addon")
         if not settings.get("CAIJI_WORKER_ID"):
             # At the priority of the empty value (the project's None), so that it takes effect.
