@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
 from scrapy import signals
@@ -14,9 +15,12 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, UsageError
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
 from crawler.extraction.charset import is_html
+from crawler.extraction.css import release, response_select
+from crawler.extraction.html import absolute_url
 from crawler.extraction.items import ArticleItem
 from crawler.rules import Limits, NoArticle, Rules, get_rules
 from crawler.signals import page_rejected
@@ -189,3 +193,95 @@ class PortalSpider(scrapy.Spider):
         self.crawler.signals.send_catch_log(
             signal=page_rejected, url=url, reason=reason, stage=stage, record=dict(record) if record else None
         )
+
+
+class SiteSpider(PortalSpider):
+    """A portal with rules of its own: home page (or ``sitemap.xml``) → list pages → articles.
+
+    A site spider sets which links lead where (CSS selectors of ``href`` attributes, and the
+    address patterns of list and article pages); ``scrapy genspider -t portal`` writes one.
+    """
+
+    #: Links on home and list pages to more list pages (sections, pagination), and to articles.
+    list_links_css: ClassVar[str] = "a::attr(href)"
+    article_links_css: ClassVar[str] = "a::attr(href)"
+    #: Paths of list pages and of article pages on this portal.
+    list_path: ClassVar[re.Pattern[str]] = re.compile(r"^$")
+    article_path: ClassVar[re.Pattern[str]] = re.compile(r"^$")
+    #: Links in an article to related articles, followed too (None: not followed).
+    related_links_css: ClassVar[str | None] = None
+    #: The portal's own host, which its sitemaps name; mapped onto a copy's host (demo, mirror).
+    site_host: ClassVar[str | None] = None
+
+    async def start(self) -> Any:
+        path = urlsplit(self.start_url).path
+        callback = self.parse_sitemap if path.endswith(".xml") else self.parse
+        yield scrapy.Request(self.start_url, callback=callback, errback=self.on_error)
+
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        """A home or list page: follow list pages and articles."""
+        if not is_html(response):
+            self.reject(response.url, "not html", "fetch")
+            return
+        self.crawler.stats.inc_value("caiji/pages_ok")
+        lists = response_select(response, self.list_links_css)
+        articles = response_select(response, self.article_links_css)
+        release(response)
+        for href in lists:
+            url = absolute_url(response.url, href)
+            if url and self._on_site(url) and self.list_path.search(urlsplit(url).path):
+                yield scrapy.Request(url, callback=self.parse, errback=self.on_error)
+        for href in articles:
+            url = absolute_url(response.url, href)
+            if url and self._on_site(url) and self.article_path.search(urlsplit(url).path):
+                request = self.article_request(url)
+                if request:
+                    yield request
+
+    def parse_sitemap(self, response: Response) -> Iterator[Any]:
+        """A sitemap or sitemap index; its hosts are mapped onto the start URL's host."""
+        try:
+            sitemap = Sitemap(response.body)
+        except Exception as exc:  # lxml raises several types on broken XML
+            self.reject(response.url, f"unreadable sitemap: {exc}", "fetch")
+            return
+        self.crawler.stats.inc_value("caiji/pages_ok")
+        for entry in sitemap:
+            url = self._localize(entry["loc"])
+            path = urlsplit(url).path
+            if sitemap.type == "sitemapindex":
+                yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error)
+            elif self.article_path.search(path):
+                request = self.article_request(url)
+                if request:
+                    yield request
+
+    def parse_article(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        if self.related_links_css is None:
+            yield from super().parse_article(response, **kwargs)
+            return
+        # Everything is read from the page before anything is handed on, and then its parsed tree
+        # is let go: Scrapy may take a while to take the outputs, and the response waits with them.
+        outputs = list(super().parse_article(response, **kwargs))
+        # Related lists lead to articles that no list page may show any more.
+        related = response_select(response, self.related_links_css) if is_html(response) else []
+        release(response)
+        yield from outputs
+        for href in related:
+            url = absolute_url(response.url, href)
+            # Most related articles were asked for already: no need to look at their address.
+            if url and url not in self._requested and self._on_site(url) and self.article_path.search(urlsplit(url).path):
+                request = self.article_request(url)
+                if request:
+                    yield request
+
+    def _on_site(self, url: str) -> bool:
+        return urlsplit(url).hostname == self.host
+
+    def _localize(self, url: str) -> str:
+        # Sitemaps of a copy (the bundled demo, a mirror) still name the real host.
+        parts = urlsplit(url)
+        if parts.hostname == self.site_host and self.host != self.site_host:
+            start = urlsplit(self.start_url)
+            return urlunsplit((start.scheme, start.netloc, parts.path, parts.query, ""))
+        return url
