@@ -1,9 +1,13 @@
 """Scrapy settings for caiji; every value here can be overridden with ``-s KEY=VALUE``."""
 
+from pathlib import Path
+
 BOT_NAME = "caiji"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 COMMANDS_MODULE = "crawler.commands"
+# `scrapy genspider -t portal NAME DOMAIN` writes a site spider and its rules module from here.
+TEMPLATES_DIR = str(Path(__file__).resolve().parent / "templates")
 
 USER_AGENT = "caiji/0.1 (+https://github.com/caiji/caiji)"
 
