@@ -1,4 +1,4 @@
-"""What a site extraction costs before it reads a field, against a bare parse (README, Performance).
+"""What a site extraction costs before it reads a field, against a bare parse (docs/performance.md).
 
     python bench/floor.py [--pages 300] [--rounds 9]
 
