@@ -12,7 +12,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from scrapy.http import Request
 
-from crawler.commands.offline import PageExtractor, file_url
+from crawler.commands.offline import PageExtractor, UnreadablePage, file_url, read_saved_page
 from crawler.rules import Limits, NoArticle, all_rules
 from pipelines import RejectItem
 
@@ -49,17 +49,11 @@ class Command(ScrapyCommand):
             except ValueError:
                 raise UsageError(f"--fetched-at must be an ISO time, not {opts.fetched_at!r}", print_help=False) from None
         path = args[0]
-        try:
-            with open(path, "rb") as f:
-                body = f.read()
-        except OSError as exc:
-            self._fail(f"cannot read {path}: {exc.strerror}")
-            return
         assert self.settings is not None
-        limit = self.settings.getint("DOWNLOAD_MAXSIZE")
-        if limit and len(body) > limit:
-            # The same limit a crawl applies (Scrapy cancels such a download).
-            self._fail(f"page too large: {path} is {len(body):,} bytes, over DOWNLOAD_MAXSIZE ({limit:,})")
+        try:
+            body = read_saved_page(path, self.settings.getint("DOWNLOAD_MAXSIZE"))
+        except UnreadablePage as exc:
+            self._fail(str(exc))
             return
         target = (self.settings.get("CAIJI_SCRIPT_TARGET") or "none").strip().lower()
         url = opts.url or file_url(path)

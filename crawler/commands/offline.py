@@ -36,6 +36,22 @@ class PageExtractor:
         return ordered_record(item)
 
 
+class UnreadablePage(Exception):
+    """A saved page that cannot be read; the message says why in one line."""
+
+
+def read_saved_page(path: str | Path, limit: int) -> bytes:
+    """The bytes of a saved page, refused over ``limit`` bytes (DOWNLOAD_MAXSIZE; 0: none) as a crawl would."""
+    try:
+        body = Path(path).read_bytes()
+    except OSError as exc:
+        raise UnreadablePage(f"cannot read {path}: {exc.strerror}") from None
+    if limit and len(body) > limit:
+        # The same limit a crawl applies (Scrapy cancels such a download).
+        raise UnreadablePage(f"page too large: {path} is {len(body):,} bytes, over DOWNLOAD_MAXSIZE ({limit:,})")
+    return body
+
+
 def file_url(path: str | Path) -> str:
     """The ``file://`` address of a local file."""
     return Path(path).resolve().as_uri()

@@ -26,7 +26,7 @@ from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.utils.conf import closest_scrapy_cfg
 from w3lib.url import is_url
 
-from crawler.commands.offline import PageExtractor, file_url
+from crawler.commands.offline import PageExtractor, UnreadablePage, file_url, read_saved_page
 from crawler.extraction.charset import detect_encoding
 from crawler.rules import NoArticle, all_rules
 from pipelines import RejectItem
@@ -121,10 +121,11 @@ class Command(ScrapyCommand):
 
     def _read(self, path: str, url: str | None) -> tuple[bytes, str] | None:
         path = path.removeprefix("file://")
+        assert self.settings is not None
         try:
-            body = Path(path).read_bytes()
-        except OSError as exc:
-            self._fail(f"cannot read {path}: {exc.strerror}")
+            body = read_saved_page(path, self.settings.getint("DOWNLOAD_MAXSIZE"))
+        except UnreadablePage as exc:
+            self._fail(str(exc))
             return None
         url = url or file_url(path)
         try:
