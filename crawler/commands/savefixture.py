@@ -39,7 +39,12 @@ class _FetchPage(scrapy.Spider):
 
     name = "savefixture"
     # Only the fetch: no dataset run, no checks, no pipelines.
-    custom_settings: ClassVar[dict[str, Any]] = {"EXTENSIONS": {}, "ITEM_PIPELINES": {}, "SPIDERMON_ENABLED": False}
+    custom_settings: ClassVar[dict[str, Any]] = {
+        "EXTENSIONS": {},
+        "ITEM_PIPELINES": {},
+        "SPIDERMON_ENABLED": False,
+        "TELNETCONSOLE_ENABLED": False,
+    }
 
     def __init__(self, url: str, sink: dict, **kwargs: Any) -> None:
         super().__init__(**kwargs)
