@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PURE := .venv-pure
 PORT ?= 8800
 
-.PHONY: demo demo-site test test-pure lint format venv clean redis-server
+.PHONY: demo demo-site test test-pure lint format venv clean redis-server chromium report-screenshot
 
 venv: $(VENV)/.installed
 
@@ -45,7 +45,14 @@ redis-server:
 		$(SUDO) apt-get update -q && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends redis-server; }
 
-test: venv lint redis-server
+# The report's browser test (tests/test_report_browser.py) opens it in a real headless Chromium;
+# fonts-noto-cjk gives the CJK font the report's charts and its embedded font subset are made from.
+chromium:
+	@{ command -v chromium >/dev/null 2>&1 && [ -d /usr/share/fonts/opentype/noto ] && fc-list :lang=zh family | grep -q .; } || { \
+		$(SUDO) apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends chromium fonts-noto-cjk; }
+
+test: venv lint redis-server chromium
 	$(BIN)/python -m pytest -q
 
 test-pure: $(PURE)/.installed
