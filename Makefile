@@ -52,6 +52,17 @@ chromium:
 		$(SUDO) apt-get update -q && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends chromium fonts-noto-cjk; }
 
+# docs/report.png and docs/report-nights.png: the demo's report, and one of 30 synthetic nights of
+# two workers, as Chromium shows them (the screenshot code of tests/test_report_browser.py).
+SAMPLE := data/report-sample
+report-screenshot: venv chromium
+	$(BIN)/python fixtures/demo.py
+	$(BIN)/python fixtures/screenshot.py data/demo/report.html docs/report.png
+	rm -rf $(SAMPLE)
+	$(BIN)/python bench/nights.py $(SAMPLE) --nights 30 --records 300000 --workers 2
+	$(BIN)/scrapy report $(SAMPLE) -o $(SAMPLE)/report.html
+	$(BIN)/python fixtures/screenshot.py $(SAMPLE)/report.html docs/report-nights.png
+
 test: venv lint redis-server chromium
 	$(BIN)/python -m pytest -q
 

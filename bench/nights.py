@@ -49,22 +49,21 @@ def make_dataset(
     timestamps: bool = True,
     file_records: int = 10000,
 ) -> Written:
-    """Write ``nights`` nights of ``sites`` under ``root`` with ``records`` written records in all (per site)."""
+    """Write ``nights`` nights of ``sites`` under ``root``: ``records`` written records per site in all."""
     rng = random.Random(seed)
     last_night = last_night or datetime.now(UTC).date()
     written = Written([], [])
-    per_night = max(1, records // nights)
+    runs = nights * workers
     for site in sites:
+        # ±5% from run to run, the last run taking up the difference: ``records`` exactly.
+        base = records // runs
+        counts = [base + rng.randint(-base // 20, base // 20) for _ in range(runs - 1)]
+        counts.append(max(0, records - sum(counts)))
         for n in range(nights):
             day = last_night - timedelta(days=nights - 1 - n)
             for w in range(workers):
                 worker = f"node{w + 1}" if workers > 1 else None
-                count = (
-                    per_night // workers + rng.randint(-per_night // 20, per_night // 20)
-                    if per_night > 40
-                    else per_night // workers
-                )
-                _night_run(root, site, day, worker, max(0, count), rng, written, data_files, timestamps, file_records)
+                _night_run(root, site, day, worker, counts[n * workers + w], rng, written, data_files, timestamps, file_records)
     return written
 
 

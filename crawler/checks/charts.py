@@ -7,6 +7,7 @@ glyphs drawn as paths the Chinese titles look the same on a machine without CJK 
 from __future__ import annotations
 
 import io
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -29,6 +30,7 @@ class Charts:
 
     def __init__(self, font: CjkFont | None) -> None:
         self.families = ["DejaVu Sans"]
+        self.has_cjk = font is not None
         if font is not None:
             # Registering a file is how matplotlib is told of a font its cache was built without
             # (fonts-noto-cjk installed after matplotlib first ran).
@@ -49,7 +51,10 @@ class Charts:
             "axes.grid": True,
             "grid.alpha": 0.3,
         }
-        with matplotlib.rc_context(rc):
+        with matplotlib.rc_context(rc), warnings.catch_warnings():
+            if not self.has_cjk:
+                # The page says once that there is no CJK font; matplotlib would say it per glyph.
+                warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font", category=UserWarning)
             yield
 
     def _svg(self, figure: Figure) -> str:
@@ -195,5 +200,6 @@ def _night_axis(ax, labels: list[str]) -> None:
     step = max(1, -(-len(labels) // 15))
     ticks = list(range(len(labels)))[::-1][::step][::-1]  # always label the last night
     ax.set_xticks(ticks, [labels[i] for i in ticks])
-    ax.set_xlim(-0.6, len(labels) - 0.4)
+    # At least a week's width, so that one night is a bar and not the whole plot; newest on the right.
+    ax.set_xlim(min(-0.6, len(labels) - 7.6), len(labels) - 0.4)
     ax.grid(axis="x", visible=False)

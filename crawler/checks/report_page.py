@@ -80,8 +80,8 @@ def _header(report: DatasetReport) -> str:
     window = f"{report.days[0].isoformat()} – {report.days[-1].isoformat()}"
     return (
         f"<h1>caiji 采集报告 Crawl report</h1>\n"
-        f'<p class="meta">{escape(str(report.data_dir))} · {len(report.sites)} site(s) · '
-        f"{len(report.days)} nights ({window}, UTC) · generated {escape(_when(report.generated_at))}</p>"
+        f'<p class="meta">{escape(str(report.data_dir))} · {len(report.sites)} site{"s" if len(report.sites) > 1 else ""} · '
+        f"{len(report.days)} night{'s' if len(report.days) > 1 else ''} ({window}, UTC) · generated {escape(_when(report.generated_at))}</p>"
     )
 
 
