@@ -127,7 +127,11 @@ class Charts:
                 ax.text(0.5, 0.5, "无拒收 no rejected page", ha="center", va="center", transform=ax.transAxes)
                 ax.set_yticks([])
                 ax.set_xticks([])
-            ax.set_title(f"{site.name} · 拒收原因 Rejects by reason ({len(site.nights)} nights)", loc="left", fontsize=11)
+            ax.set_title(
+                f"{site.name} · 拒收原因 Rejects by reason ({len(site.nights)} night{'s' if len(site.nights) > 1 else ''})",
+                loc="left",
+                fontsize=11,
+            )
             return self._svg(figure)
 
     def speed(self, site: SiteReport) -> str:

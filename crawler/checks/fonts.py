@@ -45,7 +45,10 @@ class CjkFont:
 
 def find_cjk_font(path: str | None = None) -> CjkFont | None:
     """The font ``path`` names (a .ttc: its Simplified Chinese face when it has one), else the system's; None if none."""
-    candidates = [(path, None)] if path else [*_fontconfig_candidates(), *((p, None) for p in _KNOWN for p in glob.glob(p))]
+    if path:
+        candidates: list[tuple[str, int | None]] = [(path, None)]
+    else:
+        candidates = [*_fontconfig_candidates(), *((found, None) for known in _KNOWN for found in glob.glob(known))]
     for file, index in candidates:
         font = _probe(file, index)
         if font is not None:
@@ -109,7 +112,6 @@ def font_face_css(font: CjkFont, text: str) -> str:
     if not wanted:
         return ""
     options = subset.Options()
-    options.layout_features = ["*"]
     options.name_IDs = ["*"]
     options.notdef_outline = True
     try:
@@ -118,7 +120,8 @@ def font_face_css(font: CjkFont, text: str) -> str:
         options.flavor, mime, form = "woff2", "font/woff2", "woff2"
     except ImportError:
         options.flavor, mime, form = None, "font/otf", "opentype"
-    source = TTFont(font.path, fontNumber=font.index, lazy=False)
+    # Lazy: only the tables the subset needs are read from the (large) collection.
+    source = TTFont(font.path, fontNumber=font.index, lazy=True)
     subsetter = subset.Subsetter(options)
     subsetter.populate(text="".join(sorted(wanted)))
     subsetter.subset(source)

@@ -23,7 +23,7 @@ h3 { font-size: 1.05em; margin: 1.5em 0 0.4em; }
 .banner ul { margin: 0.3em 0 0; font-weight: normal; }
 .problems { background: #fff8e1; border: 1px solid #f0c36d; padding: 0.6em 1em; border-radius: 4px; }
 .problems li { margin: 0.2em 0; }
-.chart svg { max-width: 100%%; height: auto; display: block; }
+.chart svg { width: 100%%; max-width: 1000px; height: auto; display: block; }
 table { border-collapse: collapse; font-size: 0.85em; width: 100%%; }
 th, td { text-align: left; padding: 0.25em 0.5em; border-bottom: 1px solid #eee; vertical-align: top; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
