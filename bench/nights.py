@@ -55,10 +55,12 @@ def make_dataset(
     written = Written([], [])
     runs = nights * workers
     for site in sites:
-        # ±5% from run to run, the last run taking up the difference: ``records`` exactly.
+        # ±5% from run to run, then the difference spread over the runs: ``records`` exactly.
         base = records // runs
-        counts = [base + rng.randint(-base // 20, base // 20) for _ in range(runs - 1)]
-        counts.append(max(0, records - sum(counts)))
+        counts = [base + rng.randint(-base // 20, base // 20) for _ in range(runs)]
+        difference = records - sum(counts)
+        for i in range(abs(difference)):
+            counts[i % runs] += 1 if difference > 0 else -1
         for n in range(nights):
             day = last_night - timedelta(days=nights - 1 - n)
             for w in range(workers):
