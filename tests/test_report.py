@@ -189,9 +189,14 @@ def test_a_manifest_with_wrong_values_is_said_not_fatal(tmp_path):
     m = json.loads(made.manifests[0].read_text(encoding="utf-8"))
     m["counts"]["written"] = "many"
     made.manifests[0].write_text(json.dumps(m), encoding="utf-8")
+    m = json.loads(made.manifests[1].read_text(encoding="utf-8"))
+    m.update(worker_id=5, finish_reason={"odd": 1}, checks={"passed": [1, "error rate"], "failed": {}}, outcome=None)
+    made.manifests[1].write_text(json.dumps(m), encoding="utf-8")
     report = read_dataset(tmp_path)
     assert any("is not a number" in p for p in report.problems)
-    render_report(report)
+    last = report.sites["tftnews"].last_night.runs[0]
+    assert last.worker_id == "5" and last.verdict == 'finish reason: {"odd": 1}'
+    assert "finish reason: {&quot;odd&quot;: 1}" in render_report(report)
 
 
 def test_a_killed_run_without_manifest_and_a_cut_rejects_file(tmp_path):

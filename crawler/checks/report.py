@@ -362,11 +362,11 @@ def _from_manifest(site: str, night: str, run_id: str, m: dict[str, Any]) -> Run
     return Run(
         site=site,
         night=night,
-        run_id=str(m.get("run_id") or run_id),
-        worker_id=m.get("worker_id") or None,
+        run_id=_text(m.get("run_id")) or run_id,
+        worker_id=_text(m.get("worker_id")),
         started_at=_time(m.get("started_at")) or _run_started(run_id),
         finished_at=_time(m.get("finished_at")),
-        finish_reason=m.get("finish_reason"),
+        finish_reason=_text(m.get("finish_reason")),
         written=_count(counts.get("written", sum(_count(f.get("records")) for f in files))),
         new=_count(counts.get("new")),
         changed=_count(counts.get("changed")),
@@ -380,7 +380,7 @@ def _from_manifest(site: str, night: str, run_id: str, m: dict[str, Any]) -> Run
         newest=[a for a in m.get("newest") or [] if isinstance(a, dict)],
         checks=m.get("checks") if isinstance(m.get("checks"), dict) else None,
         exit_code=_count(outcome.get("exit_code")) if outcome else None,
-        failure=outcome.get("failure") if outcome else None,
+        failure=_text(outcome.get("failure")) if outcome else None,
         files=[str(f.get("name")) for f in files],
     )
 
@@ -392,6 +392,13 @@ def _count(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
         raise ValueError(f"count {value!r} is not a number")
     return int(value)
+
+
+def _text(value: object) -> str | None:
+    """A name or reason from a manifest as text (a damaged one may hold anything); None if empty."""
+    if value is None or value == "":
+        return None
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 def _time(value: object) -> datetime | None:

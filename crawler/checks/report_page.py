@@ -154,7 +154,7 @@ def _last_night(night: Night) -> str:
 
 
 def _checks(runs: list[Run]) -> str:
-    passed = sorted({name for run in runs for name in ((run.checks or {}).get("passed") or [])})
+    passed = sorted({str(name) for run in runs for name in ((run.checks or {}).get("passed") or [])})
     failed = {name: why for run in runs for name, why in run.failed_checks.items()}
     if not passed and not failed:
         return "检查 Checks: not recorded"
