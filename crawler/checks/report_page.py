@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from datetime import datetime
 from html import escape
 from pathlib import Path
@@ -63,12 +64,15 @@ def write_report(report: DatasetReport, path: Path, font_path: str | None = None
     """Write the page to ``path`` through a temporary name: a half-written report never replaces the last."""
     html = render_report(report, find_cjk_font(font_path))
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".part-{path.name}")
+    # A name of its own: workers of a distributed crawl may write the same night's report at once.
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".part-{path.name}-")
+    tmp = Path(name)
     try:
-        with tmp.open("w", encoding="utf-8") as f:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(html)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp's 0600 would keep the page from a web server's user
         os.replace(tmp, path)
     except OSError:
         tmp.unlink(missing_ok=True)
