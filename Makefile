@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PURE := .venv-pure
 PORT ?= 8800
 
-.PHONY: demo demo-site test test-pure lint format venv clean redis-server
+.PHONY: demo demo-site test test-pure lint format venv clean redis-server chromium report-screenshot
 
 venv: $(VENV)/.installed
 
@@ -45,7 +45,25 @@ redis-server:
 		$(SUDO) apt-get update -q && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends redis-server; }
 
-test: venv lint redis-server
+# The report's browser test (tests/test_report_browser.py) opens it in a real headless Chromium;
+# fonts-noto-cjk gives the CJK font the report's charts and its embedded font subset are made from.
+chromium:
+	@{ command -v chromium >/dev/null 2>&1 && fc-list :lang=zh family 2>/dev/null | grep -q .; } || { \
+		$(SUDO) apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends chromium fonts-noto-cjk; }
+
+# docs/report.png and docs/report-nights.png: the demo's report, and one of 30 synthetic nights of
+# two workers, as Chromium shows them (the screenshot code of tests/test_report_browser.py).
+SAMPLE := data/report-sample
+report-screenshot: venv chromium
+	$(BIN)/python fixtures/demo.py
+	$(BIN)/python fixtures/screenshot.py data/demo/report.html docs/report.png
+	rm -rf $(SAMPLE)
+	$(BIN)/python bench/nights.py $(SAMPLE) --nights 30 --records 300000 --workers 2
+	$(BIN)/scrapy report $(SAMPLE) -o $(SAMPLE)/report.html
+	$(BIN)/python fixtures/screenshot.py $(SAMPLE)/report.html docs/report-nights.png
+
+test: venv lint redis-server chromium
 	$(BIN)/python -m pytest -q
 
 test-pure: $(PURE)/.installed

@@ -71,6 +71,8 @@ EXTENSIONS = {
     # After RunOutcome: the checks are skipped when the run already failed for another reason.
     "spidermon.contrib.scrapy.extensions.Spidermon": 500,
     "crawler.checks.progress.Progress": 510,
+    # -s CAIJI_REPORT=1: report.html beside the manifest at the end of the crawl.
+    "crawler.checks.report_writer.ReportAtEnd": 520,
 }
 
 # Scrapy's LogStats line is replaced by caiji's Progress line (CAIJI_PROGRESS_INTERVAL).
@@ -116,3 +118,8 @@ CAIJI_MAX_ERROR_RATE = 0.5  # share of pages that could not be fetched (HTTP err
 CAIJI_FINISH_REASONS = ["finished"]  # finish reasons that count as a complete crawl
 # Seconds between progress lines in the log; 0 switches them off.
 CAIJI_PROGRESS_INTERVAL = 30
+# `scrapy report` and the report written at the end of a crawl (CAIJI_REPORT=1, beside the
+# manifest): nights shown, and a font file with Chinese glyphs (unset: found through fontconfig).
+CAIJI_REPORT = False
+CAIJI_REPORT_NIGHTS = 30
+CAIJI_REPORT_FONT = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import heapq
 import json
 import logging
 import os
@@ -38,8 +39,12 @@ logger = logging.getLogger(__name__)
 PART_PREFIX = ".part-"
 _PART_NAME = re.compile(r"^\.part-(?P<run>.+)-(?P<seq>\d{4})\.jsonl(?P<gz>\.gz)?$")
 _DATA_NAME = re.compile(r"^articles-(?P<run>.+)-(?P<seq>\d{4})\.jsonl(?P<gz>\.gz)?$")
-#: Fields whose presence in written records is counted (``caiji/field/<name>``).
+#: Fields whose presence in written records is counted (``caiji/field/<name>``); ``captions``: a
+#: record with at least one image caption.
 COVERAGE_FIELDS = ("canonical_url", "title", "timestamp", "author", "source", "breadcrumbs", "body", "images", "related_links")
+COVERAGE_COUNTS = (*COVERAGE_FIELDS, "captions")
+#: How many of a run's newest articles its manifest lists (for ``scrapy report``).
+NEWEST_ARTICLES = 20
 #: What a run knows of itself from its start (settings), for the manifest if it is killed.
 RUN_INFO_PREFIX = ".run-"
 _RUN_INFO_NAME = re.compile(r"^\.run-(?P<run>.+)\.json$")
@@ -150,6 +155,7 @@ class DatasetPipeline:
         self._rejects_file: IO[str] | None = None
         self._rejects_count = 0
         self._failed: str | None = None
+        self.newest = NewestArticles(NEWEST_ARTICLES)
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(self.page_rejected, signal=page_rejected)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -233,6 +239,9 @@ class DatasetPipeline:
         for field in COVERAGE_FIELDS:
             if record.get(field):
                 self.stats.inc_value(f"caiji/field/{field}")
+        if any(image.get("caption") for image in record.get("images") or ()):
+            self.stats.inc_value("caiji/field/captions")
+        self.newest.add(record)
         return item
 
     def item_dropped(self, item, response, exception, spider=None) -> None:
@@ -244,7 +253,7 @@ class DatasetPipeline:
 
     def write_reject(self, url: str | None, reason: str, stage: str, record: dict | None) -> None:
         """Append one rejected page to ``rejects-<run_id>.jsonl`` and count its reason."""
-        key = _reason_key(reason)
+        key = reason_key(reason)
         self.rejects[key] += 1
         self.stats.inc_value(f"caiji/rejected/{key}")
         if self.run is None:
@@ -432,10 +441,65 @@ class DatasetPipeline:
                 if stats.get_value("caiji/checks/passed") is not None
                 else None
             ),
+            # Records written with each field (``captions``: with an image caption), for the report's
+            # coverage per night without reading the data files.
+            "fields": {field: stats.get_value(f"caiji/field/{field}") or 0 for field in COVERAGE_COUNTS},
+            "newest": self.newest.entries(),
+            # What `scrapy crawl` exits with and why (SPEC §4): RunOutcome and the checks set it
+            # before this; a write failure of this pipeline is added here.
+            "outcome": {
+                "exit_code": int(stats.get_value("caiji/exit_code") or 0) or (1 if self._failed else 0),
+                "failure": stats.get_value("caiji/failure") or self._failed,
+            },
         }
 
 
-def _reason_key(reason: str) -> str:
+class NewestArticles:
+    """The N newest records written, by timestamp (fetch time for records without one)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._heap: list[tuple[bool, datetime, int, dict]] = []
+        self._seen = 0
+
+    def add(self, record: dict) -> None:
+        """Keep ``record``'s title, time and link if it is among the newest so far."""
+        # Records with a timestamp come before those without, which are ranked by fetch time.
+        timed = _moment(record.get("timestamp"))
+        moment = timed or _moment(record.get("crawled_at"))
+        if moment is None:
+            return
+        self._seen += 1
+        entry = {
+            "title": record.get("title"),
+            "timestamp": record.get("timestamp"),
+            "url": record.get("canonical_url") or record.get("url"),
+            "crawled_at": record.get("crawled_at"),
+        }
+        # The sequence number breaks ties (dicts do not compare) in favour of the later record.
+        item = (timed is not None, moment, self._seen, entry)
+        if len(self._heap) < self.size:
+            heapq.heappush(self._heap, item)
+        elif item > self._heap[0]:
+            heapq.heapreplace(self._heap, item)
+
+    def entries(self) -> list[dict]:
+        """The kept records, newest first."""
+        return [entry for *_, entry in sorted(self._heap, reverse=True)]
+
+
+def _moment(value: object) -> datetime | None:
+    """An ISO 8601 time as an aware datetime (UTC when it names no offset); None if unreadable."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def reason_key(reason: str) -> str:
     """A short, stable key for counting reasons (``http 404``, ``missing body`` …)."""
     return reason.split(":", 1)[0].strip()[:60] or "unknown"
 
@@ -522,7 +586,7 @@ def _reject_reasons(path: Path) -> dict[str, int]:
     with path.open("rb") as f:
         for line in f:
             try:
-                reasons[_reason_key(json.loads(line)["reason"])] += 1
+                reasons[reason_key(json.loads(line)["reason"])] += 1
             except (ValueError, KeyError, TypeError):
                 continue  # the line a kill cut short
     return dict(sorted(reasons.items()))

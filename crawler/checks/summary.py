@@ -37,6 +37,8 @@ def run_summary(stats: dict, manifest_path: Path | None) -> str:
     if manifest_path:
         lines.append(f"dataset    {manifest_path.parent}")
         lines.append(f"manifest   {manifest_path}")
+    if stats.get("caiji/report"):
+        lines.append(f"report     {stats['caiji/report']}")
     return "\n".join(lines)
 
 
