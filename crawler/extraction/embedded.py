@@ -165,9 +165,8 @@ def _article_objects(data: Any, depth: int = 0) -> Iterator[dict]:
     if isinstance(data, dict):
         types = data.get("@type")
         types = set(types) if isinstance(types, list) else {types}
-        if "articleBody" in data and (types & ARTICLE_TYPES or "@type" not in data):
-            yield data
-        elif _first_text(data, TITLE_KEYS) and _body(data):
+        # A JSON-LD article may leave its headline to the page; any other object needs a title.
+        if (types & ARTICLE_TYPES or _first_text(data, TITLE_KEYS)) and _body(data):
             yield data
         for value in data.values():
             if isinstance(value, dict | list):
@@ -269,8 +268,9 @@ def _related(data: dict, base_url: str, timezone: str) -> list[dict]:
             if url and title:
                 summary = clean_optional(_first_text(item, ("summary", "description", "digest", "abstract")))
                 date = _first_text(item, TIME_KEYS)
-                links.append({"url": url, "title": title, "summary": summary, "date": parse_date(date, timezone) if date else None})
+                links.append(
+                    {"url": url, "title": title, "summary": summary, "date": parse_date(date, timezone) if date else None}
+                )
         if links:
             return links
     return []
-

@@ -154,7 +154,9 @@ class Rules:
         )
         page.title = self.title(page)
         paragraphs = self.body(page)
-        embedded = embedded_article(page.sel, page.url, self.timezone_for(page.url)) if not paragraphs and self.embedded_json else None
+        embedded = (
+            embedded_article(page.sel, page.url, self.timezone_for(page.url)) if not paragraphs and self.embedded_json else None
+        )
         if embedded is None:
             raw = self.timestamp_raw(page)
             author, source = self.author(page), self.source(page)
