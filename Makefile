@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PURE := .venv-pure
 PORT ?= 8800
 
-.PHONY: demo demo-site test test-pure lint format venv clean redis-server
+.PHONY: demo demo-site test test-pure lint format venv clean redis-server chromium
 
 venv: $(VENV)/.installed
 
@@ -45,7 +45,14 @@ redis-server:
 		$(SUDO) apt-get update -q && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends redis-server; }
 
-test: venv lint redis-server
+# Rendering pages built with JavaScript (tests/test_rendering.py) drives the distribution's headless
+# Chromium (Playwright's own browser download is not used), with CJK fonts for the pages' text.
+chromium:
+	@{ command -v chromium >/dev/null 2>&1 && dpkg -s fonts-noto-cjk >/dev/null 2>&1; } || { \
+		$(SUDO) apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends chromium fonts-noto-cjk; }
+
+test: venv lint redis-server chromium
 	$(BIN)/python -m pytest -q
 
 test-pure: $(PURE)/.installed
