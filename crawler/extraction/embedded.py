@@ -47,7 +47,7 @@ SOURCE_KEYS = ("source", "sourceName", "media", "publisher", "origin")
 RELATED_KEYS = ("related", "relatedArticles", "relatedNews", "recommend", "recommends", "relatedList")
 URL_KEYS = ("url", "href", "link", "shareUrl")
 #: A body shorter than this (characters of text) is a teaser or a summary, not an article.
-MIN_BODY_CHARS = 40
+MIN_BODY_CHARS = 20
 #: JSON-LD types that hold an article.
 ARTICLE_TYPES = {"Article", "NewsArticle", "ReportageNews", "BlogPosting", "AnalysisNewsArticle", "TechArticle"}
 #: Elements single-page apps mount into, by id.
@@ -146,7 +146,7 @@ def _blobs(sel: Selector) -> Iterator[tuple[str, Any]]:
             if match:
                 try:
                     data, _ = json.JSONDecoder().raw_decode(text, match.end())
-                except ValueError:
+                except (ValueError, RecursionError):
                     continue
                 yield f"window.{match.group(1)}", data
 
@@ -154,7 +154,7 @@ def _blobs(sel: Selector) -> Iterator[tuple[str, Any]]:
 def _loads(text: str) -> Any:
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # broken, or nested deeper than Python recurses
         return None
 
 
