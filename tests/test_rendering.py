@@ -14,8 +14,11 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -27,7 +30,7 @@ from tests.conftest import PROJECT, run_crawl, scrapy_command
 sys.path.insert(0, str(PROJECT / "fixtures"))
 
 from build_jsportal import ARTICLES, OUT, article_data, page_url
-from serve import PortalServer
+from serve import PortalHandler, PortalServer
 
 SPIDER = "jsnews"
 #: Pages of test_hazards: a script that never ends, one that reaches off the site, one whose API is gone.
@@ -191,11 +194,48 @@ def test_rendering_all_sends_every_page_through_the_browser(js_portal, tmp_path)
 # --- bounded and safe --------------------------------------------------------------------------
 
 
+class _Counting(BaseHTTPRequestHandler):
+    hits: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        self.hits.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, format: str, *args) -> None:
+        pass
+
+
 @pytest.fixture(scope="module")
-def hazard_portal(tmp_path_factory):
+def intranet():
+    """A server on another loopback address (127.0.0.2): an intranet host page scripts must not reach."""
+    server = ThreadingHTTPServer(("127.0.0.2", 0), _Counting)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.2:{server.server_address[1]}/", _Counting.hits
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def hazard_portal(tmp_path_factory, intranet):
     """The portal with three more articles in its sitemap: one whose script never ends, one whose
-    script reaches for a private address and another host before building the page, one whose
-    API answers 404."""
+    script reaches for a private address and another host (directly, and through a redirect of the
+    portal's own server) before building the page, one whose API answers 404."""
+    intranet_url, _ = intranet
+
+    class Redirecting(PortalHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            if self.path == "/go/intranet":
+                self.send_response(302)
+                self.send_header("Location", intranet_url + "redirected")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            super().do_GET()
+
     root = tmp_path_factory.mktemp("portal") / "jsnews"
     shutil.copytree(OUT, root)
     shell = (OUT / "article" / "2001.html").read_text(encoding="utf-8")
@@ -207,6 +247,8 @@ Promise.allSettled([
   fetch('http://10.255.255.1/internal'),
   fetch('http://tracker.example.com/t.gif'),
   fetch('http://127.0.0.1:9/closed'),
+  fetch('INTRANET' + 'direct'),
+  fetch('/go/intranet'),
 ]).then(function () {
   document.getElementById('app').innerHTML = '<h1 class="article-title">脚本请求外部地址的页面</h1>' +
     '<div class="article-meta"><span class="article-time">2025-06-12 10:00:00</span></div>' +
@@ -214,7 +256,7 @@ Promise.allSettled([
 });
 </script>"""
     (root / "article" / f"{REACH_OUT}.html").write_text(
-        shell.replace('<script src="/static/app.js"></script>', reach_out), encoding="utf-8"
+        shell.replace('<script src="/static/app.js"></script>', reach_out.replace("INTRANET", intranet_url)), encoding="utf-8"
     )
     (root / "article" / f"{API_GONE}.html").write_text(shell, encoding="utf-8")
     sitemap = (root / "sitemap.xml").read_text(encoding="utf-8")
@@ -222,11 +264,13 @@ Promise.allSettled([
         f"  <url><loc>https://www.jsnews.example.cn/article/{i}.html</loc></url>\n" for i in (HANG, REACH_OUT, API_GONE)
     )
     (root / "sitemap.xml").write_text(sitemap.replace("</urlset>", extra + "</urlset>"), encoding="utf-8")
-    with PortalServer(root) as server:
+    server = PortalServer(root)
+    server.httpd.RequestHandlerClass = Redirecting
+    with server:
         yield server
 
 
-def test_hanging_and_reaching_scripts_are_cut_off_and_recorded(hazard_portal, tmp_path):
+def test_hanging_and_reaching_scripts_are_cut_off_and_recorded(hazard_portal, intranet, tmp_path):
     base = hazard_portal.url
     done = run_crawl(SPIDER, base + "sitemap.xml", tmp_path, "CAIJI_RENDER_TIMEOUT=4")
     assert done.code == 0, done.stderr[-3000:]
@@ -250,11 +294,18 @@ def test_hanging_and_reaching_scripts_are_cut_off_and_recorded(hazard_portal, tm
         "ignored: not followed: script request to private address 10.255.255.1",
         "render",
     )
-    assert rejects[3][0] == f"article/{HANG}.html"
-    assert rejects[3][1].startswith("render failed: timed out after 4 s (CAIJI_RENDER_TIMEOUT)")
-    assert rejects[3][2] == "render"
-    assert len(rejects) == 4
-    assert stat(done.stderr, "caiji/render/blocked/out_of_scope") == 2
+    assert rejects[3] == (
+        f"article/{REACH_OUT}.html",
+        "ignored: not followed: script request to private address 127.0.0.2",
+        "render",
+    )
+    assert rejects[4][0] == f"article/{HANG}.html"
+    assert rejects[4][1].startswith("render failed: timed out after 4 s (CAIJI_RENDER_TIMEOUT)")
+    assert rejects[4][2] == "render"
+    assert len(rejects) == 5
+    assert stat(done.stderr, "caiji/render/blocked/out_of_scope") == 3
+    # The redirect was followed by the browser without asking the route: its proxy fence stopped it.
+    assert intranet[1] == []
 
 
 def test_page_budget_rejects_the_rest_and_the_next_run_takes_them(js_portal, tmp_path):
@@ -442,3 +493,16 @@ def test_nothing_imports_playwright_unless_a_page_is_rendered():
     done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["auto crawler.render.handler.RenderingDownloadHandler", "off None", "[]"]
+
+
+def test_render_meta_survives_a_queue_that_pickles_requests():
+    # A rendered request that is retried goes back through the scheduler with its meta; distributed
+    # mode's queue pickles it.
+    import pickle
+
+    from crawler.render.browser import page_meta
+
+    meta = page_meta(timeout=5, wait_css=".article-content p", timezone="Asia/Shanghai")
+    copy = pickle.loads(pickle.dumps(meta))
+    assert copy["playwright_page_goto_kwargs"] == {"wait_until": "load", "timeout": 5000}
+    assert copy["playwright_page_methods"][0].args[1:] == (".article-content p", 5)

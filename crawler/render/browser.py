@@ -20,28 +20,44 @@ from crawler.internals import start_playwright_handler
 CRASH_WORDS = ("crash", "has been closed", "browser closed", "disconnected", "target closed")
 
 
-async def start(crawler: Crawler, should_abort: Callable[[Any], bool]) -> ScrapyPlaywrightDownloadHandler:
+async def start(
+    crawler: Crawler, should_abort: Callable[[Any], bool], fence: tuple[str, list[str]] | None = None
+) -> ScrapyPlaywrightDownloadHandler:
     """scrapy-playwright's download handler, launched, with ``should_abort`` judging every request
-    the browser makes (scrapy-playwright routes them all through it)."""
+    the browser makes (scrapy-playwright routes them all through it).
+
+    ``fence`` (a proxy address that refuses connections, and the hosts that bypass it) keeps the
+    browser itself to those hosts: Chromium follows redirects without routing them, so a script
+    could otherwise be sent on to another host by a server it may reach.
+    """
     handler = ScrapyPlaywrightDownloadHandler.from_crawler(crawler)
     handler.abort_request = should_abort
+    options = handler.config.launch_options
+    if fence is not None and "proxy" not in options:
+        server, hosts = fence
+        # "<-loopback>" (first: Chromium reads the rules in order) sends loopback addresses, which
+        # it would otherwise reach directly, through the proxy too unless listed after it.
+        handler.config.launch_options = {**options, "proxy": {"server": server, "bypass": ",".join(["<-loopback>", *hosts])}}
     await start_playwright_handler(handler)
     return handler
 
 
-#: Request meta key: when the browser opened the page (time.monotonic()), set by :func:`opened`.
-OPENED = "caiji_render_opened"
+#: Request meta key: a small dict in which :func:`opened` notes when the browser opened the page.
+CLOCK = "caiji_render_clock"
 
 
-def page_meta(request: Request, timeout: float, wait_css: str | None, timezone: str) -> dict:
+def page_meta(timeout: float, wait_css: str | None, timezone: str) -> dict:
     """Request meta for scrapy-playwright: load the page, then wait (within ``timeout`` seconds in
     all, from when the page is opened) until ``wait_css`` matches, or, without one, until the
-    network is idle."""
+    network is idle. Plain data and module functions only: a retried request may be pickled
+    (distributed mode's queue)."""
+    clock: dict[str, float] = {}
     return {
         "playwright": True,
+        CLOCK: clock,
         "playwright_page_init_callback": opened,
         "playwright_page_goto_kwargs": {"wait_until": "load", "timeout": timeout * 1000},
-        "playwright_page_methods": [PageMethod(wait_for_content, request, wait_css, timeout)],
+        "playwright_page_methods": [PageMethod(wait_for_content, clock, wait_css, timeout)],
         # Used when the browser context is made (the first page): times a script prints from
         # epoch seconds come out in the site's timezone, as its readers see them.
         "playwright_context_kwargs": {"locale": "zh-CN", "timezone_id": timezone, "service_workers": "block"},
@@ -50,12 +66,12 @@ def page_meta(request: Request, timeout: float, wait_css: str | None, timezone: 
 
 async def opened(page: Page, request: Request) -> None:
     """Note when the page was opened: a page waiting for a free tab has not used its time yet."""
-    request.meta[OPENED] = time.monotonic()
+    request.meta[CLOCK]["opened"] = time.monotonic()
 
 
-async def wait_for_content(page: Page, request: Request, wait_css: str | None, timeout: float) -> None:
+async def wait_for_content(page: Page, clock: dict[str, float], wait_css: str | None, timeout: float) -> None:
     """Wait until the page's script has built it: ``wait_css`` matches, or the network is idle."""
-    remaining = max(0.1, request.meta.get(OPENED, time.monotonic()) + timeout - time.monotonic()) * 1000
+    remaining = max(0.1, clock.get("opened", time.monotonic()) + timeout - time.monotonic()) * 1000
     if wait_css:
         await page.wait_for_selector(wait_css, state="attached", timeout=remaining)
     else:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -55,6 +56,7 @@ class RenderingDownloadHandler(HTTP11DownloadHandler):
         self._starting = asyncio.Lock()
         self._pages = 0
         self._reported: set[tuple[str, str]] = set()
+        self._refusing: socket.socket | None = None
 
     async def download_request(self, request: Request) -> Response:
         if not request.meta.get(RENDER_META):
@@ -76,7 +78,6 @@ class RenderingDownloadHandler(HTTP11DownloadHandler):
         rules = getattr(spider, "rules", None)
         request.meta.update(
             pages.page_meta(
-                request,
                 timeout=self.timeout,
                 wait_css=getattr(rules, "render_wait_css", None),
                 timezone=rules.timezone_for(request.url) if rules is not None else "Asia/Shanghai",
@@ -114,8 +115,22 @@ class RenderingDownloadHandler(HTTP11DownloadHandler):
                 from crawler.render import browser as pages
 
                 logger.info("Starting the browser for pages that need one: %s", self.executable)
-                self.browser = await pages.start(self.crawler, self.should_abort)
+                self.browser = await pages.start(self.crawler, self.should_abort, self._fence())
             return self.browser
+
+    def _fence(self) -> tuple[str, list[str]]:
+        # A port bound and never listened on: connections to it are refused for the whole crawl.
+        if self._refusing is None:
+            self._refusing = socket.socket()
+            self._refusing.bind(("127.0.0.1", 0))
+        spider = self.crawler.spider
+        host = (getattr(spider, "host", None) or "").lower()
+        hosts = [host] if host else []
+        if getattr(spider, "allow_subdomains", False):
+            hosts.append("*." + host.removeprefix("www."))
+        for allowed in self.allow_hosts:
+            hosts += [allowed, "*." + allowed]
+        return f"http://127.0.0.1:{self._refusing.getsockname()[1]}", hosts
 
     def should_abort(self, request: Any) -> bool:
         """True for a request of a page's script (or the page's own resources) the browser must not make."""
@@ -163,3 +178,5 @@ class RenderingDownloadHandler(HTTP11DownloadHandler):
         if self.browser is not None:
             await self.browser.close()
             self.browser = None
+        if self._refusing is not None:
+            self._refusing.close()
