@@ -46,18 +46,18 @@ def check_settings(settings: BaseSettings) -> None:
         render_mode(settings)
     except ValueError as exc:
         raise UsageError(str(exc), print_help=False) from None
-    for name, low in (("CAIJI_RENDER_CONCURRENCY", 1), ("CAIJI_RENDER_TIMEOUT", 0.1), ("CAIJI_RENDER_MAX_PAGES", 0)):
+    for name, low, whole in (
+        ("CAIJI_RENDER_CONCURRENCY", 1, True),
+        ("CAIJI_RENDER_TIMEOUT", 0.1, False),
+        ("CAIJI_RENDER_MAX_PAGES", 0, True),
+    ):
         try:
             value = settings.getfloat(name)
         except ValueError:
             raise UsageError(f"{name} must be a number, not {settings.get(name)!r}", print_help=False) from None
-        if value < low or (name != "CAIJI_RENDER_TIMEOUT" and not value.is_integer()):
-            raise UsageError(
-                f"{name} must be a whole number of at least {low}"
-                if name != "CAIJI_RENDER_TIMEOUT"
-                else f"{name} must be at least {low} seconds",
-                print_help=False,
-            )
+        if value < low or (whole and not value.is_integer()):
+            kind = "a whole number" if whole else "a number"
+            raise UsageError(f"{name} must be {kind} of at least {low}, not {settings.get(name)!r}", print_help=False)
     incremental = settings.get("CAIJI_INCREMENTAL")
     if incremental not in (None, "") and str(incremental).strip().lower() not in ("0", "1", "true", "false", "yes", "no"):
         raise UsageError(f"CAIJI_INCREMENTAL must be 0 or 1, not {incremental!r}", print_help=False)
