@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -20,6 +21,16 @@ from crawler.internals import start_playwright_handler
 CRASH_WORDS = ("crash", "has been closed", "browser closed", "disconnected", "target closed")
 
 
+class _FailedPageLine(logging.Filter):
+    """scrapy-playwright logs a page that failed with its traceback; caiji records the failure as a
+    rejection with its reason, so one line is enough."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if str(record.msg).startswith("Closing page due to failed request"):
+            record.exc_info = None
+        return True
+
+
 async def start(
     crawler: Crawler, should_abort: Callable[[Any], bool], fence: tuple[str, list[str]] | None = None
 ) -> ScrapyPlaywrightDownloadHandler:
@@ -30,6 +41,9 @@ async def start(
     browser itself to those hosts: Chromium follows redirects without routing them, so a script
     could otherwise be sent on to another host by a server it may reach.
     """
+    playwright_logger = logging.getLogger("scrapy-playwright")
+    if not any(isinstance(f, _FailedPageLine) for f in playwright_logger.filters):
+        playwright_logger.addFilter(_FailedPageLine())
     handler = ScrapyPlaywrightDownloadHandler.from_crawler(crawler)
     handler.abort_request = should_abort
     options = handler.config.launch_options
