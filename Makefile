@@ -45,8 +45,9 @@ redis-server:
 		$(SUDO) apt-get update -q && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends redis-server; }
 
-# The report's browser test (tests/test_report_browser.py) opens it in a real headless Chromium;
-# fonts-noto-cjk gives the CJK font the report's charts and its embedded font subset are made from.
+# Headless Chromium and CJK fonts: the rendering tests (tests/test_rendering.py) drive the
+# distribution's Chromium (Playwright's own browser download is not used), and the report's browser
+# test opens the report in it; fonts-noto-cjk gives the report's charts and pages their CJK font.
 chromium:
 	@{ command -v chromium >/dev/null 2>&1 && fc-list :lang=zh family 2>/dev/null | grep -q .; } || { \
 		$(SUDO) apt-get update -q && \

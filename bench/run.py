@@ -21,6 +21,13 @@ What is measured (all in one run, so the ratios hold on a shared, noisy machine)
 - ``opencc_share``: of the full crawl's CPU time (user + system, spider open to close), the share
   spent in the ScriptPipeline's detection and conversion (the CPU time of the crawl's thread
   inside those two calls: wall time would count the moments the process waits for a core).
+- ``crawl_render_pps``: pages rendered per second by ``jsnews`` (default settings: CAIJI_RENDER=auto,
+  4 pages open in the browser) over the JavaScript portal plus ``--js-articles`` script-only
+  articles (bench/jsportal.py): every list page and every such article goes through headless
+  Chromium, after its plain fetch; browser start-up included.
+- ``render_share_auto``: share of the pages of a ``generic`` crawl of the plain portal (the
+  ``--pages`` one, CAIJI_RENDER=auto) that were sent to the browser; must be 0.
+  ``render_share_auto_site``: the same for the full ``tftnews`` crawl.
 - ``rss_mb_<n>``: peak RSS (``ru_maxrss``) of the full crawl's process over an n-article portal.
 
 The portal (bench/portal.py) runs in its own process; its CPU use during each crawl is reported
@@ -141,9 +148,35 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def crawl(spider: str, pages: int, profile: Path | None = None) -> dict:
-    """Run one crawl in a fresh process over a fresh portal and data dir; its measurements."""
-    with tempfile.TemporaryDirectory(prefix="caiji-bench-") as tmp, served(pages) as (base, server_pid):
+@contextmanager
+def served_js(articles: int):
+    """A copy of the JavaScript portal with ``articles`` more articles (bench/jsportal.py), served by
+    fixtures/serve.py in its own process: yields ``(base_url, pid)``."""
+    import jsportal
+
+    with tempfile.TemporaryDirectory(prefix="caiji-bench-js-") as root:
+        jsportal.build(Path(root) / "jsnews", articles)
+        server = subprocess.Popen(
+            [sys.executable, str(PROJECT / "fixtures" / "serve.py"), "--root", str(Path(root) / "jsnews"), "--port", "0"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        try:
+            line = server.stdout.readline()
+            port = re.search(r":(\d+)/", line)
+            if not port:
+                raise RuntimeError(f"portal server did not start: {line!r}")
+            yield f"http://127.0.0.1:{port.group(1)}/", server.pid
+        finally:
+            server.terminate()
+            server.wait()
+
+
+def crawl(spider: str, pages: int, profile: Path | None = None, portal=None) -> dict:
+    """Run one crawl in a fresh process over a fresh portal and data dir; its measurements.
+    ``portal``: the served portal (default: bench/portal.py's with ``pages`` articles)."""
+    with tempfile.TemporaryDirectory(prefix="caiji-bench-") as tmp, portal or served(pages) as (base, server_pid):
         out = Path(tmp) / "result.json"
         command = [sys.executable, __file__, "_crawl", spider, base, str(pages), str(Path(tmp) / "data"), str(out)]
         if profile:
@@ -281,6 +314,9 @@ def _child_crawl(spider: str, base: str, pages: int, data_dir: str, out: str, pr
         "script_seconds": script_seconds[0],
         "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "finish_reason": stats.get("finish_reason"),
+        # Pages that went through the browser, and those of them it rendered.
+        "render_pages": stats.get("caiji/render/pages", 0),
+        "rendered": stats.get("caiji/render/rendered", 0),
     }
     result["pps"] = result["pages"] / result["seconds"]
     Path(out).write_text(json.dumps(result))
@@ -294,6 +330,7 @@ TARGETS = [
     ("extract_generic_pps", "≥ 3 × trafilatura_pps", lambda r: r["extract_generic_pps"] / r["trafilatura_pps"], 3),
     ("crawl_full_pps", "≥ 0.60 × crawl_noop_pps", lambda r: r["crawl_full_pps"] / r["crawl_noop_pps"], 0.60),
     ("opencc_share", "≤ 0.10", lambda r: r["opencc_share"], -0.10),
+    ("render_share_auto", "= 0 (plain portal)", lambda r: r["render_share_auto"], -0.0),
     ("rss_mb_2000", "≤ 250 MB", lambda r: r["rss_mb_2000"], -250),
     ("rss_mb_20000", "≤ 1.2 × rss_mb_2000", lambda r: r["rss_mb_20000"] / r["rss_mb_2000"], -1.2),
 ]
@@ -309,12 +346,17 @@ def table(results: dict) -> str:
         "gne_pps",
         "crawl_noop_pps",
         "crawl_full_pps",
+        "crawl_render_pps",
+        "render_share_auto",
+        "render_share_auto_site",
         "opencc_share",
         "rss_mb_2000",
         "rss_mb_20000",
     ):
         value = results.get(key)
-        rows.append(f"{key:<22} {'-' if value is None else (f'{value:.3f}' if key == 'opencc_share' else f'{value:.0f}'):>10}")
+        rows.append(
+            f"{key:<22} {'-' if value is None else (f'{value:.3f}' if key.endswith('_share') or 'share_' in key or key == 'crawl_render_pps' else f'{value:.0f}'):>10}"
+        )
     rows += ["", f"{'target':<44} {'ratio':>8}  met", "-" * 58]
     for key, text, ratio, bound in TARGETS:
         try:
@@ -344,22 +386,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rss-pages", default="2000,20000", help="portal sizes of the peak-RSS crawls ('' to skip)")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
     parser.add_argument("--profile", type=Path, help="write a pyinstrument profile of the full crawl to this file")
-    parser.add_argument("--only", choices=["extract", "crawl"], help="run one half of the benchmark")
+    parser.add_argument("--only", choices=["extract", "crawl", "render"], help="run one part of the benchmark")
+    parser.add_argument("--js-articles", type=int, default=200, help="articles added to the JavaScript portal (default 200)")
     args = parser.parse_args(argv)
 
     portal = Portal(max(args.pages, args.extract_pages))
     results: dict = {"pages": args.pages, "extract_pages": args.extract_pages}
-    if args.only != "crawl":
+    if args.only in (None, "extract"):
         print(f"extraction: {args.extract_pages} article pages, one core …", file=sys.stderr, flush=True)
         results.update(extraction(portal, args.extract_pages, rounds=args.rounds))
-    if args.only != "extract":
+    if args.only in (None, "render"):
+        print(f"rendering: the JavaScript portal with {args.js_articles} more articles …", file=sys.stderr, flush=True)
+        rendered = crawl("jsnews", 0, portal=served_js(args.js_articles))
+        results["crawl_render_pps"] = rendered["rendered"] / rendered["seconds"]
+        print(f"rendering: generic over the plain {args.pages}-article portal (CAIJI_RENDER=auto) …", file=sys.stderr, flush=True)
+        generic = crawl("generic", args.pages)
+        results["render_share_auto"] = generic["render_pages"] / max(1, generic["pages"])
+        results.setdefault("crawls", {}).update({"render": rendered, "generic_auto": generic})
+    if args.only in (None, "crawl"):
         print(f"crawls: {args.pages} articles …", file=sys.stderr, flush=True)
         noop = crawl("noop", args.pages)
         full = crawl("tftnews", args.pages, args.profile)
         results["crawl_noop_pps"] = noop["pps"]
         results["crawl_full_pps"] = full["pps"]
         results["opencc_share"] = full["script_seconds"] / full["cpu_seconds"]
-        results["crawls"] = {"noop": noop, "full": full}
+        results.setdefault("crawls", {}).update({"noop": noop, "full": full})
+        results["render_share_auto_site"] = full["render_pages"] / max(1, full["pages"])
         results[f"rss_mb_{args.pages}"] = full["rss_mb"]
         for size in [int(s) for s in args.rss_pages.split(",") if s.strip()]:
             if f"rss_mb_{size}" not in results:

@@ -1,7 +1,8 @@
-"""Private APIs of Scrapy, parsel and lxml that caiji relies on, each behind one named function.
+"""Private APIs of Scrapy, parsel, lxml and scrapy-playwright that caiji relies on, each behind one
+named function.
 
-Nothing else in caiji touches them. Written against Scrapy 2.19.0, parsel 1.12.1 and lxml 6.1.3
-(pinned in pyproject.toml); tests/test_internals.py fails with a clear message when an upgrade
+Nothing else in caiji touches them. Written against Scrapy 2.19.0, parsel 1.12.1, lxml 6.1.3 and
+scrapy-playwright 0.0.48 (pinned in pyproject.toml); tests/test_internals.py fails with a clear message when an upgrade
 changes one of them.
 """
 
@@ -67,3 +68,12 @@ def spider_method_name(spider: Any, func: Callable) -> str:
     from scrapy.http.request import _find_method
 
     return _find_method(spider, func)
+
+
+async def start_playwright_handler(handler: Any) -> None:
+    """Start scrapy-playwright's download handler made after the engine started.
+
+    It starts Playwright on the ``engine_started`` signal (``_launch``); caiji makes the handler
+    only when a page first needs the browser, long after that signal.
+    """
+    await handler._launch()

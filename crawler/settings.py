@@ -62,8 +62,9 @@ ITEM_PIPELINES = {
     "pipelines.dataset.DatasetPipeline": 900,
 }
 
-# Distributed crawling on scrapy-redis, switched on by CAIJI_REDIS_URL; a no-op without it.
-ADDONS = {"crawler.distributed.addon.Distributed": 0}
+# Distributed crawling on scrapy-redis, switched on by CAIJI_REDIS_URL; a no-op without it. Rendering
+# in a headless browser (CAIJI_RENDER below): a no-op with CAIJI_RENDER=off.
+ADDONS = {"crawler.distributed.addon.Distributed": 0, "crawler.render.addon.Rendering": 0}
 
 EXTENSIONS = {
     "crawler.state.run.DatasetRun": 0,
@@ -123,3 +124,31 @@ CAIJI_PROGRESS_INTERVAL = 30
 CAIJI_REPORT = False
 CAIJI_REPORT_NIGHTS = 30
 CAIJI_REPORT_FONT = None
+
+# --- pages built with JavaScript (docs/rendering.md) ---
+# auto: a page is fetched again through headless Chromium when its HTML (and its embedded JSON)
+# gives nothing and the site rules ask (their `render`) or the page is a script shell; off: never;
+# all: every page straight through the browser.
+CAIJI_RENDER = "auto"
+# The Chromium (or Chrome) executable; unset: chromium, chromium-browser, google-chrome on PATH.
+CAIJI_BROWSER_PATH = None
+CAIJI_RENDER_CONCURRENCY = 4  # pages open in the browser at once
+CAIJI_RENDER_TIMEOUT = 20  # seconds a page may take to load and be built by its script
+CAIJI_RENDER_MAX_PAGES = 2000  # pages rendered per crawl; beyond it pages are rejected (0: no limit)
+# What the browser does not fetch: resource types, and hosts of ads and trackers (and subdomains).
+CAIJI_RENDER_BLOCK_TYPES = ["image", "media", "font"]
+CAIJI_RENDER_BLOCK_HOSTS = [
+    "doubleclick.net",
+    "googlesyndication.com",
+    "google-analytics.com",
+    "googletagmanager.com",
+    "hm.baidu.com",
+    "pos.baidu.com",
+    "cpro.baidu.com",
+    "cnzz.com",
+    "51.la",
+    "tanx.com",
+    "mediav.com",
+]
+# Hosts besides the crawl's own that page scripts may fetch from (a portal's CDN or API host).
+CAIJI_RENDER_ALLOW_HOSTS = []

@@ -77,7 +77,7 @@ def test_the_walk_through(copy, server, tmp_path):
     assert "Created site rules 'nanhu'" in done.stdout
     spider, rules = copy / "crawler" / "spiders" / "nanhu.py", copy / "crawler" / "rules" / "nanhu.py"
     lint(copy, spider, rules)
-    assert scrapy(copy, "list").stdout.split() == ["generic", "nanhu", "tftnews"]
+    assert scrapy(copy, "list").stdout.split() == ["generic", "jsnews", "nanhu", "tftnews"]
 
     # 2. Tell the spider where the articles are.
     edit(

@@ -18,7 +18,7 @@ DOCS = ROOT / "docs"
 ARCHITECTURE = DOCS / "architecture.md"
 #: Docs that name modules and files of the project: every one they name must exist.
 CODE_DOCS = [ARCHITECTURE, DOCS / "operations.md", DOCS / "performance.md", DOCS / "accuracy.md"]
-MAX_README_LINES = 320
+MAX_README_LINES = 330
 
 #: Folders that are no part of the repository: built, generated or local.
 NOT_TRACKED = {"__pycache__", "data", "build", "dist", "node_modules"}
@@ -166,8 +166,9 @@ def settings_names() -> list[str]:
 
 
 def test_every_caiji_setting_is_documented():
+    """Each CAIJI_* setting has a row (name, default, meaning) in a settings table of the README or docs/."""
     names = settings_names()
     assert len(names) >= 20, names
-    text = README.read_text(encoding="utf-8") + (DOCS / "operations.md").read_text(encoding="utf-8")
-    missing = [name for name in names if not re.search(rf"\b{name}\b", text)]
-    assert not missing, f"settings in crawler/settings.py documented neither in README.md nor docs/operations.md: {missing}"
+    text = "".join(path.read_text(encoding="utf-8") for path in markdown_files())
+    missing = [name for name in names if not re.search(rf"(?m)^\| `{name}` \|", text)]
+    assert not missing, f"settings in crawler/settings.py with no row in a settings table of README.md or docs/: {missing}"

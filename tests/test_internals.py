@@ -119,3 +119,18 @@ def test_the_engine_holds_a_request_until_its_callback_is_done(tmp_path):
     assert result.exists(), f"the engine spider did not run: {proc.stderr[-2000:]}"
     assert json.loads(result.read_text()) == {"held": True}, changed("ExecutionEngine._slot.inprogress")
     assert "Traceback" not in proc.stderr, changed("ExecutionEngine._slot.nextcall / closing") + "\n" + proc.stderr[-2000:]
+
+
+def test_scrapy_playwright_handler_starts_as_caiji_starts_it():
+    # crawler.internals.start_playwright_handler awaits the handler's _launch(), which scrapy-playwright
+    # runs on engine_started; the rendered crawls of tests/test_rendering.py exercise it for real.
+    import inspect
+
+    import scrapy_playwright.handler as handler
+
+    what = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler._launch"
+    written = "scrapy-playwright 0.0.48"
+    message = f"{what} changed: crawler/internals.py was written against {written}, installed is {handler.__version__}"
+    launch = getattr(handler.ScrapyPlaywrightDownloadHandler, "_launch", None)
+    assert launch is not None and inspect.iscoroutinefunction(launch), message
+    assert list(inspect.signature(launch).parameters) == ["self"], message

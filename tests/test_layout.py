@@ -21,12 +21,13 @@ STAGES = [
     ("state", ["crawler.state"]),
     ("pipelines", ["pipelines"]),
     ("spiders", ["crawler.spiders"]),
+    ("render", ["crawler.render"]),
     ("checks", ["crawler.checks"]),
     ("distributed", ["crawler.distributed"]),
     ("commands", ["crawler.commands"]),
 ]
-#: Names of private APIs of Scrapy, parsel and lxml: used in crawler/internals.py only.
-PRIVATE = ["_ctgroup", "_cached_selector", "_slot", "_find_method", "_element_classes"]
+#: Names of private APIs of Scrapy, parsel, lxml and scrapy-playwright: used in crawler/internals.py only.
+PRIVATE = ["_ctgroup", "_cached_selector", "_slot", "_find_method", "_element_classes", "_launch"]
 
 
 def stage_of(module: str) -> int | None:

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from scrapy.exceptions import UsageError
 from scrapy.settings import BaseSettings
 
+from crawler.spiders.rendering import render_mode
 from crawler.state.run import safe_name
 from pipelines.script import CONFIGS
 
@@ -41,6 +42,22 @@ def check_settings(settings: BaseSettings) -> None:
         if value < low or (high is not None and value > high):
             span = f"between {low} and {high}" if high is not None else f"at least {low}"
             raise UsageError(f"{name} must be {span}, not {settings.get(name)!r}", print_help=False)
+    try:
+        render_mode(settings)
+    except ValueError as exc:
+        raise UsageError(str(exc), print_help=False) from None
+    for name, low, whole in (
+        ("CAIJI_RENDER_CONCURRENCY", 1, True),
+        ("CAIJI_RENDER_TIMEOUT", 0.1, False),
+        ("CAIJI_RENDER_MAX_PAGES", 0, True),
+    ):
+        try:
+            value = settings.getfloat(name)
+        except ValueError:
+            raise UsageError(f"{name} must be a number, not {settings.get(name)!r}", print_help=False) from None
+        if value < low or (whole and not value.is_integer()):
+            kind = "a whole number" if whole else "a number"
+            raise UsageError(f"{name} must be {kind} of at least {low}, not {settings.get(name)!r}", print_help=False)
     incremental = settings.get("CAIJI_INCREMENTAL")
     if incremental not in (None, "") and str(incremental).strip().lower() not in ("0", "1", "true", "false", "yes", "no"):
         raise UsageError(f"CAIJI_INCREMENTAL must be 0 or 1, not {incremental!r}", print_help=False)

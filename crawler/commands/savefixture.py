@@ -28,7 +28,8 @@ from w3lib.url import is_url
 
 from crawler.commands.offline import PageExtractor, UnreadablePage, file_url, read_saved_page
 from crawler.extraction.charset import detect_encoding
-from crawler.rules import NoArticle, all_rules
+from crawler.rules import NoArticle, all_rules, get_rules
+from crawler.spiders.rendering import RENDER_META, render_mode
 from pipelines import RejectItem
 
 _CASE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
@@ -46,15 +47,24 @@ class _FetchPage(scrapy.Spider):
         "TELNETCONSOLE_ENABLED": False,
     }
 
-    def __init__(self, url: str, sink: dict, **kwargs: Any) -> None:
+    def __init__(self, url: str, sink: dict, render: bool = False, site: str = "generic", **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.url = url
         self.sink = sink
+        self.render = render
+        # What the browser waits for on the site's pages (render_wait_css), and its timezone.
+        self.rules = get_rules(site)
         # The scope middleware allows a private address only when the crawl started on it.
         self.host = (urlsplit(url).hostname or "").lower()
 
     async def start(self) -> Any:
-        yield Request(self.url, callback=self.keep, errback=self.failed, dont_filter=True)
+        # --render: the page as the browser leaves it once its script has built it.
+        meta = {RENDER_META: "savefixture --render"} if self.render else {}
+        yield Request(self.url, callback=self.keep, errback=self.failed, dont_filter=True, meta=meta)
+
+    def in_scope(self, url: str) -> bool:
+        """Only the page's own host, for the page's scripts too."""
+        return (urlsplit(url).hostname or "").lower() == self.host
 
     def keep(self, response: Response) -> None:
         self.sink["response"] = response
@@ -80,7 +90,7 @@ class Command(ScrapyCommand):
             self.settings.set("LOG_LEVEL", "ERROR", priority="cmdline")
 
     def syntax(self) -> str:
-        return "FILE_OR_URL --site NAME --case NAME [--url URL] [--force]"
+        return "FILE_OR_URL --site NAME --case NAME [--url URL] [--force] [--render]"
 
     def short_desc(self) -> str:
         return "Save a page and its current record as fixtures/pages/SITE/CASE.html + .json"
@@ -92,6 +102,7 @@ class Command(ScrapyCommand):
         parser.add_argument("--url", help="for a FILE: the page's address (default: file://)")
         parser.add_argument("--fixtures", help="where fixture folders are (default: fixtures/pages of the project)")
         parser.add_argument("--force", action="store_true", help="overwrite an existing case")
+        parser.add_argument("--render", action="store_true", help="save the page as headless Chromium renders it")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
@@ -107,7 +118,13 @@ class Command(ScrapyCommand):
             self._fail(f"{page_file} already exists (--force to overwrite)")
             return
         source = args[0]
-        fetched = self._fetch(source) if is_url(source) and not source.startswith("file:") else self._read(source, opts.url)
+        if opts.render and not (is_url(source) and not source.startswith("file:")):
+            raise UsageError("--render needs a page's http(s) address", print_help=False)
+        fetched = (
+            self._fetch(source, opts.render, opts.site)
+            if is_url(source) and not source.startswith("file:")
+            else self._read(source, opts.url)
+        )
         if fetched is None:
             return
         body, url = fetched
@@ -139,10 +156,12 @@ class Command(ScrapyCommand):
             raise UsageError(str(exc), print_help=False) from None
         return body, url
 
-    def _fetch(self, url: str) -> tuple[bytes, str] | None:
+    def _fetch(self, url: str, render: bool = False, site: str = "generic") -> tuple[bytes, str] | None:
         assert self.crawler_process is not None
+        if render and render_mode(self.settings) == "off":
+            raise UsageError("--render needs rendering on (CAIJI_RENDER is off)", print_help=False)
         sink: dict = {}
-        self.crawler_process.crawl(_FetchPage, url=url, sink=sink)
+        self.crawler_process.crawl(_FetchPage, url=url, sink=sink, render=render, site=site)
         self.crawler_process.start()
         response = sink.get("response")
         if response is None:

@@ -21,6 +21,7 @@ from scrapy.settings import BaseSettings
 from crawler.extraction.charset import binary_kind
 from crawler.extraction.css import install_fast_html_parser, response_selector, select, select_set, select_within
 from crawler.extraction.dates import parse_date, utc_isoformat
+from crawler.extraction.embedded import EmbeddedArticle, embedded_article
 from crawler.extraction.html import absolute_url, image_url, iter_images, lines, text_of
 from crawler.extraction.items import ArticleItem
 from crawler.extraction.loaders import ArticleLoader
@@ -104,6 +105,17 @@ class Rules:
     related_summary_css: ClassVar[str | None] = None
     related_date_css: ClassVar[str | None] = None
     next_page_css: ClassVar[str | None] = None
+    #: Read an article from the page's embedded JSON (``__NEXT_DATA__``, ``window.__INITIAL_STATE__``,
+    #: JSON-LD ``articleBody``) when its markup holds none.
+    embedded_json: ClassVar[bool] = True
+
+    #: Pages of this site that need a browser: ``"article"``, ``"list"``, ``"all"`` or None. Such a
+    #: page is fetched again through headless Chromium when its HTML (and its JSON) gives nothing;
+    #: ``-s CAIJI_RENDER=off`` switches it off for a crawl (docs/rendering.md).
+    render: ClassVar[str | None] = None
+    #: A CSS selector that matches once the page's script has built the article (or the list);
+    #: the browser waits for it. None: it waits until the network is idle.
+    render_wait_css: ClassVar[str | None] = None
 
     loader_class: ClassVar[type[ArticleLoader]] = ArticleLoader
 
@@ -141,21 +153,33 @@ class Rules:
             title_suffixes=self.title_suffixes,
         )
         page.title = self.title(page)
+        paragraphs = self.body(page)
+        embedded = (
+            embedded_article(page.sel, page.url, self.timezone_for(page.url)) if not paragraphs and self.embedded_json else None
+        )
+        if embedded is None:
+            raw = self.timestamp_raw(page)
+            author, source = self.author(page), self.source(page)
+            crumbs = self.breadcrumbs(page)
+        else:
+            # The markup holds no article but the page's JSON does: read that, no browser needed.
+            page.use_embedded(embedded)
+            paragraphs = self.body(page)
+            raw, author, source = embedded.timestamp_raw, embedded.author, embedded.source
+            crumbs = embedded.breadcrumbs or self.breadcrumbs(page)
         loader.add_value("title", page.title)
-        raw = self.timestamp_raw(page)
         loader.add_value("timestamp", raw)
         loader.add_value("timestamp_raw", raw)
-        author, source = self.author(page), self.source(page)
         loader.add_value("author", author)
         loader.add_value("source", source)
-        loader.add_value("breadcrumbs", self.breadcrumbs(page))
-        paragraphs = self.body(page)
+        loader.add_value("breadcrumbs", crumbs)
         capped = cap_paragraphs(paragraphs, limits.body_chars)
         if len(capped) < len(paragraphs) or (capped and capped[-1] is not paragraphs[len(capped) - 1]):
             logger.warning("Body of %s cut at %d characters (CAIJI_MAX_BODY_CHARS)", response.url, limits.body_chars)
         loader.add_value("body", capped)
         loader.add_value("images", self.images(page)[: limits.images])
-        loader.add_value("related_links", self.related_links(page)[: limits.related_links])
+        related = (embedded.related_links if embedded else None) or self.related_links(page)
+        loader.add_value("related_links", related[: limits.related_links])
         item = loader.load_item()
         item.setdefault("breadcrumbs", [])
         item.setdefault("images", [])
@@ -325,6 +349,12 @@ class Page:
         else:
             self.content, excluded = generic.find_content(self.sel)
             self._text_excluded = self._image_excluded = excluded
+
+    def use_embedded(self, article: EmbeddedArticle) -> None:
+        """Read the article from the page's embedded JSON instead of its markup."""
+        self.content = article.content
+        self._text_excluded = self._image_excluded = set()
+        self.title = article.title or self.title
 
     @property
     def lines(self) -> list[bylines.Line]:

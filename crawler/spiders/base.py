@@ -24,6 +24,7 @@ from crawler.extraction.html import absolute_url
 from crawler.extraction.items import ArticleItem
 from crawler.rules import Limits, NoArticle, Rules, get_rules
 from crawler.signals import page_rejected
+from crawler.spiders.rendering import RENDER_META, RenderPolicy, render_mode
 from crawler.state.run import DatasetRun
 
 #: A split article longer than this is cut: a 下一页 loop must not run forever.
@@ -64,6 +65,7 @@ class PortalSpider(scrapy.Spider):
         self.incremental = self.incremental_by_default
         self.refresh_days = 2.0
         self.limits = Limits()
+        self.render = RenderPolicy("auto", self.rules)
         # Article URLs already requested in this run; Scrapy's dupefilter would drop them too,
         # but only after a store look-up each.
         self._requested: set[str] = set()
@@ -82,6 +84,10 @@ class PortalSpider(scrapy.Spider):
             spider.incremental = settings.getbool("CAIJI_INCREMENTAL")
         spider.refresh_days = settings.getfloat("CAIJI_REFRESH_DAYS", 2.0)
         spider.limits = Limits.from_settings(settings)
+        try:
+            spider.render = RenderPolicy(render_mode(settings), spider.rules)
+        except ValueError as exc:
+            raise UsageError(str(exc), print_help=False) from None
         crawler.signals.connect(spider.on_spider_error, signal=signals.spider_error)
         return spider
 
@@ -95,7 +101,18 @@ class PortalSpider(scrapy.Spider):
         if self.incremental and self._stored_and_settled(url):
             self.crawler.stats.inc_value("caiji/skipped_stored")
             return None
+        kwargs["meta"] = {**self.render.direct(), **kwargs.get("meta", {})}
         return scrapy.Request(url, callback=self.parse_article, errback=self.on_error, **kwargs)
+
+    def render_again(self, response: Response, kind: str) -> scrapy.Request | None:
+        """The page fetched again through the browser, when the plain page gave nothing and the
+        site rules or the page itself say a script builds it (once; the reason goes in the stats)."""
+        reason = self.render.again(kind, response)
+        if reason is None:
+            return None
+        self.crawler.stats.inc_value(f"caiji/render/reason/{reason}")
+        # A new meta: what Scrapy noted of the plain fetch (latency, redirects, retries) is not this fetch's.
+        return response.request.replace(meta={RENDER_META: reason}, dont_filter=True)
 
     def _stored_and_settled(self, url: str) -> bool:
         run = self.crawler.get_extension(DatasetRun)
@@ -127,11 +144,14 @@ class PortalSpider(scrapy.Spider):
         try:
             item = self.rules.extract(response, datetime.now(UTC), self.limits)
         except NoArticle as exc:
-            if first is not None:
+            again = self.render_again(response, "article")
+            if again is not None:
+                yield again
+            elif first is not None:
                 # A continuation page without text: the article ends here.
                 yield first
             else:
-                self.reject(response.url, f"no article: {exc.reason}", "extract", exc.item)
+                self.reject(response.url, f"no article: {exc.reason}{self.render.note(response)}", "extract", exc.item)
             return
         if first is not None:
             item = self.rules.merge(first, item)
@@ -142,6 +162,7 @@ class PortalSpider(scrapy.Spider):
                 callback=self.parse_article,
                 errback=self.on_error,
                 cb_kwargs={"first": item, "pages": pages + 1},
+                meta=self.render.direct(),
             )
             return
         yield item
@@ -166,6 +187,10 @@ class PortalSpider(scrapy.Spider):
             status = failure.value.response.status
             self.crawler.stats.inc_value(f"caiji/http_status/{status}")
             self.reject(request.url, f"http {status}", "fetch")
+        elif request.meta.get(RENDER_META):
+            # The browser's own errors (a timeout, a crash, the page budget) say what went wrong.
+            self.crawler.stats.inc_value(f"caiji/render/failed/{type(failure.value).__name__}")
+            self.reject(request.url, f"render failed: {failure.getErrorMessage()[:300]}", "render")
         else:
             reason = type(failure.value).__name__
             self.crawler.stats.inc_value(f"caiji/fetch_error/{reason}")
@@ -216,7 +241,8 @@ class SiteSpider(PortalSpider):
     async def start(self) -> Any:
         path = urlsplit(self.start_url).path
         callback = self.parse_sitemap if path.endswith(".xml") else self.parse
-        yield scrapy.Request(self.start_url, callback=callback, errback=self.on_error)
+        meta = {} if callback == self.parse_sitemap else self.render.direct()
+        yield scrapy.Request(self.start_url, callback=callback, errback=self.on_error, meta=meta)
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         """A home or list page: follow list pages and articles."""
@@ -226,17 +252,24 @@ class SiteSpider(PortalSpider):
         self.crawler.stats.inc_value("caiji/pages_ok")
         lists = response_select(response, self.list_links_css)
         articles = response_select(response, self.article_links_css)
+        list_urls = [u for u in (absolute_url(response.url, href) for href in lists) if u and self._is_list(u)]
+        article_urls = [u for u in (absolute_url(response.url, href) for href in articles) if u and self._is_article(u)]
+        # No links in the page as sent: perhaps a script lists them.
+        again = note = None
+        if not list_urls and not article_urls:
+            again = self.render_again(response, "list")
+            note = self.render.note(response) if again is None else None
         release(response)
-        for href in lists:
-            url = absolute_url(response.url, href)
-            if url and self._on_site(url) and self.list_path.search(urlsplit(url).path):
-                yield scrapy.Request(url, callback=self.parse, errback=self.on_error)
-        for href in articles:
-            url = absolute_url(response.url, href)
-            if url and self._on_site(url) and self.article_path.search(urlsplit(url).path):
-                request = self.article_request(url)
-                if request:
-                    yield request
+        if note:
+            self.reject(response.url, f"no links to list or article pages{note}", "extract")
+        if again is not None:
+            yield again
+        for url in list_urls:
+            yield scrapy.Request(url, callback=self.parse, errback=self.on_error, meta=self.render.direct())
+        for url in article_urls:
+            request = self.article_request(url)
+            if request:
+                yield request
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
         """A sitemap or sitemap index; its hosts are mapped onto the start URL's host."""
@@ -274,6 +307,12 @@ class SiteSpider(PortalSpider):
                 request = self.article_request(url)
                 if request:
                     yield request
+
+    def _is_list(self, url: str) -> bool:
+        return self._on_site(url) and bool(self.list_path.search(urlsplit(url).path))
+
+    def _is_article(self, url: str) -> bool:
+        return self._on_site(url) and bool(self.article_path.search(urlsplit(url).path))
 
     def _on_site(self, url: str) -> bool:
         return urlsplit(url).hostname == self.host

@@ -49,7 +49,9 @@ class GenericSpider(PortalSpider):
         self._budget = self.max_pages - 1 if self.max_pages else None
 
     async def start(self) -> Any:
-        yield scrapy.Request(self.start_url, callback=self.parse, errback=self.on_error, cb_kwargs={"depth": 0})
+        yield scrapy.Request(
+            self.start_url, callback=self.parse, errback=self.on_error, cb_kwargs={"depth": 0}, meta=self.render.direct()
+        )
 
     def parse(self, response: Response, depth: int = 0, **kwargs: Any) -> Iterator[Any]:
         """A list page: articles are extracted, sections and next pages followed to max_depth."""
@@ -60,6 +62,7 @@ class GenericSpider(PortalSpider):
         seen: set[str] = set()
         articles: list[scrapy.Request] = []
         lists: list[scrapy.Request] = []
+        article_links = 0
         for anchor in response_selector(response).xpath("//body//a[@href]"):
             url = absolute_url(response.url, anchor.root.get("href"))
             url = url.split("#", 1)[0] if url else None
@@ -69,15 +72,30 @@ class GenericSpider(PortalSpider):
             text = clean_text(" ".join(anchor.xpath(".//text()").getall()))
             kind = link_kind(url, text)
             if kind == "article":
+                article_links += 1
                 request = self.article_request(url)
                 if request is not None:
                     articles.append(request)
             elif kind == "list" and (depth < self.max_depth or (is_pagination(url, text) and depth < self.max_depth + 5)):
                 lists.append(
                     scrapy.Request(
-                        url, callback=self.parse, errback=self.on_error, cb_kwargs={"depth": depth + 1}, priority=-depth - 1
+                        url,
+                        callback=self.parse,
+                        errback=self.on_error,
+                        cb_kwargs={"depth": depth + 1},
+                        priority=-depth - 1,
+                        meta=self.render.direct(),
                     )
                 )
+        if not article_links:
+            # No article links on the page as sent: a script shell is fetched again through the browser.
+            again = self.render_again(response, "list")
+            if again is not None:
+                yield again
+                return
+            note = self.render.note(response)
+            if note:
+                self.reject(response.url, f"no links to articles{note}", "extract")
         # Articles first: with max_pages, the budget goes to what the crawl is for.
         for request in (*articles, *lists):
             if self._spend():

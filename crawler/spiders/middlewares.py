@@ -25,6 +25,22 @@ def is_private_host(host: str) -> bool:
     return address.is_private or address.is_loopback or address.is_link_local or address.is_reserved or address.is_unspecified
 
 
+def scope_problem(url: str, spider: object) -> str | None:
+    """Why a crawl by ``spider`` must not fetch ``url`` (not http(s), a private address other than
+    the start host, off the spider's site), or None."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return f"{parts.scheme}: address"
+    host = (parts.hostname or "").lower()
+    start_host = (getattr(spider, "host", None) or "").lower()
+    if is_private_host(host) and host != start_host:
+        return f"private address {host}"
+    in_scope = getattr(spider, "in_scope", None)
+    if in_scope is not None and not in_scope(url):
+        return f"off-site host {host}"
+    return None
+
+
 class ScopeMiddleware:
     """Keeps every request, redirects included, on the spider's site and off private addresses.
 
@@ -45,18 +61,7 @@ class ScopeMiddleware:
 
     def problem(self, url: str) -> str | None:
         """Why the crawl must not fetch ``url``, or None."""
-        spider = self.crawler.spider
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https"):
-            return f"{parts.scheme}: address"
-        host = (parts.hostname or "").lower()
-        start_host = (getattr(spider, "host", None) or "").lower()
-        if is_private_host(host) and host != start_host:
-            return f"private address {host}"
-        in_scope = getattr(spider, "in_scope", None)
-        if in_scope is not None and not in_scope(url):
-            return f"off-site host {host}"
-        return None
+        return scope_problem(url, self.crawler.spider)
 
     def request_scheduled(self, request: Request, spider=None) -> None:
         problem = self.problem(request.url)
