@@ -283,8 +283,11 @@ def _measures(blocks: Iterable[etree._Element], links: dict[etree._Element, int]
     return found
 
 
-def find_content(sel: Selector) -> tuple[etree._Element | None, set[etree._Element]]:
-    """The element holding the article text, and the elements inside it to leave out."""
+def find_content(sel: Selector, listing_ok: bool = False) -> tuple[etree._Element | None, set[etree._Element]]:
+    """The element holding the article text, and the elements inside it to leave out.
+
+    A best block that reads as a list of links gives None, unless ``listing_ok`` (the page says
+    it is an article: an article that is mostly links still has to give a record)."""
     root = sel.root
     if not isinstance(root, etree._Element):
         return None, set()
@@ -308,7 +311,7 @@ def find_content(sel: Selector) -> tuple[etree._Element | None, set[etree._Eleme
         return None, excluded
     best = max(final, key=final.__getitem__)
     best = _first_of_kind(best, final)
-    if _is_listing(best, links):
+    if not listing_ok and _is_listing(best, links):
         return None, excluded
     inner = {el for el in best.iter() if isinstance(el.tag, str) and el is not best and _is_noise_inside(el, links)}
     return best, excluded | inner
@@ -496,7 +499,8 @@ _TEXT_LINE = 40
 # --- title ------------------------------------------------------------------------------------
 
 
-def _json_ld(sel: Selector) -> list[dict]:
+def json_ld(sel: Selector) -> list[dict]:
+    """Every object of the page's JSON-LD blocks (``@graph`` members too); broken blocks are skipped."""
     found = []
     doc = _document(sel)
     if doc is None:
@@ -532,7 +536,7 @@ def find_title(sel: Selector, strip_suffix: bool = False) -> str | None:
     opening = _opening_heading(h1s, h1s, page_title, og) or _opening_heading(
         (text_of(h) for h in doc.iter("h2")), h1s, page_title, og, shortest=4
     )
-    for entry in _json_ld(sel):
+    for entry in json_ld(sel):
         headline = clean_optional(entry.get("headline") if isinstance(entry.get("headline"), str) else None)
         # Unless the page's own title disagrees (Wikipedia's "headline" is the short description).
         if headline and (opening is None or headline in page_title or (og and headline in og)):
@@ -649,7 +653,7 @@ def _body_texts_containing(doc: etree._Element, fragment: str) -> Iterator[tuple
 
 
 def _meta_time(sel: Selector) -> str | None:
-    for entry in _json_ld(sel):
+    for entry in json_ld(sel):
         value = entry.get("datePublished") or entry.get("dateCreated")
         if isinstance(value, str) and parse_time(value, fallback=False):
             return value.strip()
@@ -696,7 +700,7 @@ def find_author(sel: Selector, outline: list[bylines.Line], title: str | None) -
     source = bylines.find_source(outline, title)
     if source and bylines.looks_like_person(source):
         return source  # "来源：尹娟": a person given as the source is the author
-    for entry in _json_ld(sel):
+    for entry in json_ld(sel):
         author = entry.get("author")
         if isinstance(author, list) and author:
             author = author[0]
