@@ -227,7 +227,7 @@ class Rules:
     def timestamp_raw(self, page: Page) -> str | None:
         if self.time_css:
             return text_of_first(page.sel, self.time_css)
-        return generic.find_time(page.sel, page.lines, page.title, page.fetched_at)
+        return generic.find_time(page.sel, page.lines, page.title, page.fetched_at, page.url)
 
     def author(self, page: Page) -> str | None:
         if self.author_css:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from itertools import islice
 
@@ -21,7 +21,7 @@ from crawler.extraction.dates import parse_date, parse_time
 from crawler.extraction.html import BLOCK_TAGS, SKIP_TAGS, absolute_url, text_content, text_of
 from crawler.extraction.loaders import strip_generic_suffix
 from crawler.extraction.text import clean_optional, clean_text
-from crawler.rules import bylines
+from crawler.rules import bylines, times
 from crawler.rules.bylines import date_shape, without_date_shapes
 
 # class/id words (whole tokens of a class or id, split at -, _, spaces and camelCase) of blocks
@@ -604,18 +604,24 @@ _TIME_META = (
 )
 
 
-def find_time(sel: Selector, outline: list[bylines.Line], title: str | None, now: datetime | None = None) -> str | None:
-    """The raw text of the article's time: metadata first, then the visible line near the title."""
-    found = _meta_time(sel)
-    visible = bylines.find_time(outline, title, now)
-    if visible:
-        visible = _time_element_text(sel, visible)
-    if found and visible and not re.search(r"\d{1,2}:\d{2}", found):
-        # Metadata with a date only: the page may show the same day with its time.
-        meta_day, shown = parse_time(found, fallback=False), parse_time(visible, now=now, fallback=False)
-        if meta_day and shown and shown.date() == meta_day.date():
-            return visible
-    return found or visible
+def find_time(
+    sel: Selector, outline: list[bylines.Line], title: str | None, now: datetime | None = None, url: str | None = None
+) -> str | None:
+    """The raw text of the article's time, decided between the metadata, the visible lines, the
+    address and htmldate (see :mod:`crawler.rules.times`)."""
+    candidates = bylines.time_candidates(outline, title, now)
+    fallback_line = None if candidates else bylines.find_time(outline, title, now)
+    found = times.decide(
+        _meta_time(sel),
+        candidates,
+        fallback_line,
+        url,
+        lambda: times.htmldate_day(_document(sel), url, now or datetime.now(UTC)),
+        now,
+    )
+    if found and (found == fallback_line or any(found == text for _, text in candidates)):
+        return _time_element_text(sel, found)
+    return found
 
 
 def _time_element_text(sel: Selector, line: str) -> str:
