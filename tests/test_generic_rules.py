@@ -249,3 +249,32 @@ TEXT = "这是正文里的一段话，记者在现场看到，工人们正在加
 )
 def test_drop_boilerplate_lines(lines, kept):
     assert len(drop_boilerplate_lines(lines)) == kept
+
+
+@pytest.mark.parametrize(
+    ("head", "author"),
+    [
+        # A blog's author in meta, with its handle: not a person's name, but no site's either.
+        ("<meta name='author' content='史蒂文的家_藍天 (stevenhgm)'>", "史蒂文的家_藍天 (stevenhgm)"),
+        ("<meta name='author' content='张三'>", "张三"),
+        # The site, its CMS, a number or an outlet are no authors.
+        ("<meta name='author' content='示例新闻网'>", None),
+        ("<meta name='author' content='Discuz! Team and Comsenz UI Team'>", None),
+        ("<meta name='author' content='105464'>", None),
+        ("<meta name='author' content='xiaolin_2008'>", "xiaolin_2008"),  # a handle, as before
+        ("<meta name='author' content='人民日报'>", None),
+        ("<meta property='og:site_name' content='示例文化'><meta name='author' content='示例文化'>", None),
+        # JSON-LD: the people, not the organization.
+        (
+            '<script type="application/ld+json">{"@type":"NewsArticle","author":[{"@type":"Person","name":"王五"},'
+            '{"@type":"Person","name":"赵六"},{"@type":"Organization","name":"示例新闻网"}]}</script>',
+            "王五 赵六",
+        ),
+        (
+            '<script type="application/ld+json">{"@type":"NewsArticle","author":{"@type":"Organization","name":"示例"}}</script>',
+            None,
+        ),
+    ],
+)
+def test_author_from_metadata(head, author):
+    assert extract(article(head=head)).get("author") == author

@@ -380,6 +380,11 @@ def _lone_byline(text: str) -> bool:
     return bool(_LONE_BYLINE.match(text)) and looks_like_person(text)
 
 
+def names_no_person(name: str) -> bool:
+    """True for an outlet's name (…网, …报, …中心) or a word that is no name (新闻, 编辑)."""
+    return bool(_OUTLET.search(name) or _NOT_NAMES.match(name))
+
+
 def looks_like_person(name: str) -> bool:
     """True for a short personal name or handle, not an outlet (新华网, 人民日报)."""
     return bool(_LONE_NAME.match(name)) and not _OUTLET.search(name) and not _NOT_NAMES.match(name)

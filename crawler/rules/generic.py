@@ -707,18 +707,59 @@ def find_author(sel: Selector, outline: list[bylines.Line], title: str | None) -
     if source and bylines.looks_like_person(source):
         return source  # "来源：尹娟": a person given as the source is the author
     for entry in json_ld(sel):
-        author = entry.get("author")
-        if isinstance(author, list) and author:
-            author = author[0]
-        name = author.get("name") if isinstance(author, dict) else author
-        if isinstance(name, str) and clean_text(name):
-            return clean_text(name)
-    # Meta authors are often the site or its CMS ("Discuz! Archiver"): only a person's name will do.
+        name = _json_ld_author(entry.get("author"))
+        if name:
+            return name
     doc = _document(sel)
     meta = clean_optional(
         _first_attr(doc.iter("meta"), "content", name="author", property="article:author") if doc is not None else None
     )
-    return meta if meta and bylines.looks_like_person(meta) else None
+    return meta if meta and _meta_author_ok(meta, doc) else None
+
+
+_ORGANIZATIONS = frozenset({"Organization", "NewsMediaOrganization", "Corporation", "GovernmentOrganization"})
+
+
+def _json_ld_author(author: object) -> str | None:
+    """The names of JSON-LD's author (a name, a Person, or a list of them), organizations left out."""
+    entries = author if isinstance(author, list) else [author]
+    names = []
+    for entry in entries[:10]:
+        if isinstance(entry, dict):
+            if entry.get("@type") in _ORGANIZATIONS:
+                continue
+            entry = entry.get("name")
+        if isinstance(entry, str) and clean_text(entry) and clean_text(entry) not in names:
+            names.append(clean_text(entry))
+    return " ".join(names) or None
+
+
+# A CMS's, a team's or an account's signature in meta author (Discuz! Team, sina_mobile, 105464).
+_NOT_AN_AUTHOR = re.compile(
+    r"discuz|powered|team|cms|wordpress|phpwind|dedecms|admin|webmaster|https?:|www\.|\.(?:com|cn|net)\b", re.I
+)
+
+
+def _meta_author_ok(name: str, doc: etree._Element | None) -> bool:
+    """True for a meta author that names a person, a blogger or an account, not the site, its
+    software or a number.
+
+    Beyond a person's name or a handle, Han names pass too when they are no outlet's (…网, …报):
+    a blog's "史蒂文的家_藍天 (stevenhgm)" (fold 1). The site's own name (og:site_name, the
+    <title>'s suffix), CMS signatures, addresses and bare numbers (ids) never do.
+    """
+    if len(name) > 40 or name.isdigit() or _NOT_AN_AUTHOR.search(name):
+        return False
+    if doc is not None:
+        site = _first_attr(doc.iter("meta"), "content", property="og:site_name") or ""
+        title_el = next(doc.iter("title"), None)
+        page_title = clean_text(text_content(title_el)) if title_el is not None else ""
+        suffix = re.split(r"[-_|｜—–]", page_title)[-1] if page_title else ""
+        if name in site or (suffix and name in suffix and not page_title.startswith(name)):
+            return False
+    if bylines.looks_like_person(name):
+        return True
+    return bool(re.search(r"[\u4e00-\u9fff]", name)) and not bylines.names_no_person(name)
 
 
 def find_source(sel: Selector, outline: list[bylines.Line], title: str | None) -> str | None:
