@@ -5,7 +5,8 @@
 
 Metrics (as in ../shared/realpages/README.md), both sides converted to Simplified, white space removed:
 body — F1 over the multiset of CJK characters, letters and digits; snippets — the share of the
-labelled body's lines found whole in the extracted body; time — same date, and the same hour and
+labelled body's lines found whole in the extracted body (SPEC: the same without the lines SPEC
+keeps out of a body — captions, editor and source lines, the headline, link lists); time — same date, and the same hour and
 minute where the truth has them; author — the labelled author contained in the extracted one;
 title — equal, or the label is ours plus the site-name suffix SPEC has removed; no record — pages
 that give no record at all. trafilatura and GNE are scored on the same pages when installed
@@ -27,6 +28,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -154,12 +156,55 @@ def counted(text: str | None) -> str:
     return "".join(_COUNTED.findall(norm(text)))
 
 
-def snippets_kept(found: str | None, truth: str) -> tuple[int, int]:
-    """(lines of the labelled body found whole in ours, lines): the recall a reader sees, where F1
-    hides a lost paragraph under a long article."""
+def snippets_kept(found: str | None, truth: str, outside: set[str] = frozenset()) -> tuple[int, int, int, int]:
+    """(lines of the labelled body found whole in ours, lines; the same for the lines SPEC keeps in
+    a body, those not in ``outside``): the recall a reader sees, where F1 hides a lost paragraph
+    under a long article."""
     have = counted(found)
     lines = [line for line in (counted(line) for line in truth.splitlines()) if len(line) >= 4]
-    return sum(line in have for line in lines), len(lines)
+    kept = [line in have for line in lines]
+    spec = [k for line, k in zip(lines, kept, strict=True) if line not in outside]
+    return sum(kept), len(lines), sum(spec), len(spec)
+
+
+_SPEC_OUTSIDE_LINE = re.compile(
+    r"^[（(【\[]?\s*(?:责任编辑|責任編輯|责编|編輯|编辑|来源|來源|本文来源|文章来源|稿源|原标题|版权|版權|copyright|©|分享到|扫一扫|"
+    r"返回|点击|上一篇|下一篇|图为|圖為|图片来源|图[:：]|▲)"
+    r"|(?:供图|供圖|摄|攝|资料图|資料圖|图片|圖片)[)）]?。?$",
+    re.I,
+)
+_DATE_LINE = re.compile(r"^\W*(?:19|20)\d{2}\D{1,3}\d{1,2}\D{1,3}\d{1,2}\D*(?:\d{1,2}\D\d{2}(?:\D\d{2})?)?\W*$")
+
+
+def spec_outside(html: bytes, truth: str) -> set[str]:
+    """The labelled body's lines (as :func:`counted` gives them) that SPEC keeps out of a body:
+    captions, editor, source and copyright lines, the headline, a date alone, and lines made of
+    link texts (related lists, ads). The labels are human copies of the page and hold such lines
+    now and then; recall is also reported without them."""
+    from lxml import html as lxml_html
+
+    text, _ = decode_html(html)
+    try:
+        doc = lxml_html.document_fromstring(text.encode("utf-8"), parser=lxml_html.HTMLParser(encoding="utf-8"))
+    except Exception:  # an unparsable page: nothing is known to be outside
+        return set()
+    anchors = {c for c in (counted(a.text_content()) for a in doc.iter("a")) if c}
+    headings = {c for c in (counted(h.text_content()) for h in doc.iter("h1", "h2", "title")) if c}
+    outside = set()
+    for raw in truth.splitlines():
+        line = counted(raw)
+        if len(line) < 4:
+            continue
+        pieces = [counted(p) for p in re.split(r"[\s·•|]+", raw.strip())]
+        pieces = [p for p in pieces if p]
+        if (
+            _SPEC_OUTSIDE_LINE.search(norm(raw.strip()))
+            or _DATE_LINE.match(raw.strip())
+            or any(line == h or (len(line) >= 8 and h.startswith(line)) for h in headings)
+            or (pieces and all(any(p in a for a in anchors) for p in pieces))
+        ):
+            outside.add(line)
+    return outside
 
 
 def title_ok(found: str | None, truth: str) -> bool:
@@ -177,6 +222,16 @@ def title_ok(found: str | None, truth: str) -> bool:
     return bool(_SEPARATOR.match(raw[len(found_n) :]))
 
 
+@cache
+def _outside(html_path: Path, body: str) -> frozenset[str]:
+    return frozenset(spec_outside(html_path.read_bytes(), body))
+
+
+def outside(html_path: Path, truth: dict) -> frozenset[str]:
+    """:func:`spec_outside` of a page, computed once for all the systems scored."""
+    return _outside(html_path, truth["body"])
+
+
 def score_page(system: Callable[[bytes, str], dict], html_path: Path, truth: dict) -> dict:
     """One page's result: each labelled field's score, and whether it gave a record at all."""
     html = html_path.read_bytes()
@@ -191,8 +246,9 @@ def score_page(system: Callable[[bytes, str], dict], html_path: Path, truth: dic
     result["no_record"] = crashed or bool(found.get("no_record")) or not found.get("body")
     if truth.get("body"):
         result["body_f1"] = body_f1(found.get("body"), truth["body"])
-        kept, lines = snippets_kept(found.get("body"), truth["body"])
+        kept, lines, spec_kept, spec_lines = snippets_kept(found.get("body"), truth["body"], outside(html_path, truth))
         result["snippets_kept"], result["snippets_n"] = kept, lines
+        result["spec_kept"], result["spec_n"] = spec_kept, spec_lines
     if truth.get("publish_time"):
         result["time"] = time_ok(found.get("time"), truth["publish_time"])
     if truth.get("author"):
@@ -213,6 +269,9 @@ def summarize(results: list[dict], seconds: float | None = None) -> dict:
     lines = sum(r.get("snippets_n", 0) for r in results)
     summary["snippets"] = round(sum(r.get("snippets_kept", 0) for r in results) / lines, 3) if lines else None
     summary["n"]["snippets"] = lines
+    spec = sum(r.get("spec_n", 0) for r in results)
+    summary["spec_snippets"] = round(sum(r.get("spec_kept", 0) for r in results) / spec, 3) if spec else None
+    summary["n"]["spec_snippets"] = spec
     summary["no_record"] = sum(r["no_record"] for r in results)
     summary["crashes"] = sum(r["crashed"] for r in results)
     if seconds is not None:
@@ -305,15 +364,16 @@ def _fmt(value: float | None) -> str:
 
 def print_table(rows: list[tuple[str, str, dict]], first: str) -> None:
     print(
-        f"{first:<12} {'system':<12} {'pages':>5} {'body F1':>8} {'snipp.':>7} {'time':>6} {'author':>7} {'title':>6}"
-        f" {'no rec':>6} {'crash':>5}   n (body/lines/time/author/title)"
+        f"{first:<12} {'system':<12} {'pages':>5} {'body F1':>8} {'snipp.':>7} {'SPEC':>6} {'time':>6} {'author':>7} {'title':>6}"
+        f" {'no rec':>6} {'crash':>5}   n (body/lines/SPEC lines/time/author/title)"
     )
     for group, name, r in rows:
         n = r["n"]
         print(
-            f"{group:<12} {name:<12} {r['pages']:>5} {_fmt(r['body_f1']):>8} {_fmt(r['snippets']):>7} {_fmt(r['time']):>6}"
+            f"{group:<12} {name:<12} {r['pages']:>5} {_fmt(r['body_f1']):>8} {_fmt(r['snippets']):>7}"
+            f" {_fmt(r['spec_snippets']):>6} {_fmt(r['time']):>6}"
             f" {_fmt(r['author']):>7} {_fmt(r['title']):>6} {r['no_record']:>6} {r['crashes']:>5}   "
-            f"{n['body_f1']}/{n['snippets']}/{n['time']}/{n['author']}/{n['title']}"
+            f"{n['body_f1']}/{n['snippets']}/{n['spec_snippets']}/{n['time']}/{n['author']}/{n['title']}"
         )
 
 
