@@ -142,7 +142,7 @@ def gne_system() -> Callable[[bytes, str], dict] | None:
 # --- scoring --------------------------------------------------------------------------------
 
 FIELDS = ("body_f1", "snippets", "time", "author", "title")
-_SEPARATOR = re.compile(r"^\s*[-_|–—:：·•｜]")
+_SEPARATOR = re.compile(r"^\s*[-_|–—:：·•｜@]")
 
 
 def page_url(url: str | None) -> str | None:

@@ -50,18 +50,14 @@ def test_a_byline_and_a_time_say_article_without_metadata():
 def test_a_page_of_links_that_says_article_keeps_its_best_block():
     # A round-up article that is mostly links: it reads like a list, but the page says it is an
     # article (JSON-LD), so the best-scored block is its body.
-    rows = "".join(
-        f"<li><a href='/a/{n}.html'>第{n}条：全市重点项目建设稳步推进</a> 2025-03-{n:02d}</li>" for n in range(1, 9)
-    )
+    rows = "".join(f"<li><a href='/a/{n}.html'>第{n}条：全市重点项目建设稳步推进</a> 2025-03-{n:02d}</li>" for n in range(1, 9))
     head = '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "一周要闻回顾"}</script>'
     item = extract(page(head, f"<div class='content'><ul>{rows}</ul></div>", title="一周要闻回顾"))
     assert "第1条：全市重点项目建设稳步推进" in item["body"]
 
 
 def test_a_list_page_that_does_not_say_article_gives_no_record():
-    rows = "".join(
-        f"<li><a href='/a/{n}.html'>第{n}条：全市重点项目建设稳步推进</a> 2025-03-{n:02d}</li>" for n in range(1, 9)
-    )
+    rows = "".join(f"<li><a href='/a/{n}.html'>第{n}条：全市重点项目建设稳步推进</a> 2025-03-{n:02d}</li>" for n in range(1, 9))
     with pytest.raises(NoArticle, match="no article text found"):
         extract(page("", f"<div class='content'><ul>{rows}</ul></div>", title="本地新闻"))
 
@@ -91,7 +87,8 @@ def test_a_full_body_never_asks_for_a_second_opinion(monkeypatch):
 
     monkeypatch.setattr(trafilatura, "extract", unexpected)
     text = "".join(
-        f"<p>第{n}段：城市更新工作坚持以人民为中心，改造老旧小区、完善公共服务设施，让居民生活更加便利舒适。</p>" for n in range(5)
+        f"<p>第{n}段：城市更新工作坚持以人民为中心，改造老旧小区、完善公共服务设施，让居民生活更加便利舒适。</p>"
+        for n in range(5)
     )
     item = extract(page("<meta property='og:type' content='article'>", f"<div class='article-content'>{text}</div>"))
     assert item["body"].count("\n") == 4
