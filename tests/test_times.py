@@ -44,6 +44,12 @@ def test_a_labelled_line_near_the_headline_decides_alone():
     assert decide(None, [(120.0, "发布时间：2025-03-30 09:00")], None, None, never, NOW) == "发布时间：2025-03-30 09:00"
 
 
+def test_a_strong_line_of_another_day_gives_way_to_the_addresss_day():
+    candidates = [(110.0, "2025年4月1日 星期二 10:00"), (70.0, "2025-03-31 10:20")]
+    assert decide(None, candidates, None, "https://a.cn/n/20250331/9.html", never, NOW) == "2025-03-31 10:20"
+    assert decide(None, candidates, None, "https://a.cn/n/9.html", never, NOW) == "2025年4月1日 星期二 10:00"
+
+
 def test_metadata_with_a_day_only_takes_the_time_the_page_shows():
     assert decide("2025-03-30", [(40.0, "2025-03-30 09:12:45")], None, None, never, NOW) == "2025-03-30 09:12:45"
 

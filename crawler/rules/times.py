@@ -90,7 +90,8 @@ def decide(
     address ``url`` and ``htmldate`` (called only when the others are weak or disagree).
 
     Strong evidence decides alone: the metadata's time when no strong visible line contradicts it,
-    or a labelled line near the headline. Otherwise the visible candidate whose day the address or
+    or a labelled line near the headline (unless the address's date names another candidate's
+    day). Otherwise the visible candidate whose day the address or
     htmldate confirms wins; failing that the best as before; with no time shown at all, htmldate's
     or the address's date.
     """
@@ -127,6 +128,13 @@ def decide(
             return best[1]  # metadata of another day (a template's, a modification's): the page wins
         return meta
     if strong:
+        # The address's date costs nothing to read: a strong line of another day (a page's clock,
+        # a list's newest date) gives way to a candidate of the address's day.
+        address_day = url_date(url)
+        if address_day is not None and day(best[1]) != address_day:
+            for _score, text in candidates[1:_AGREEMENT_DEPTH]:
+                if day(text) == address_day:
+                    return text
         return best[1]
     if candidates:
         confirmed = confirmations()
