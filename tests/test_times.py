@@ -126,3 +126,21 @@ def test_a_page_without_a_shown_time_is_dated_by_htmldate():
     item = get_rules("generic").extract(response, NOW)
     assert item["timestamp"] == "2025-03-29T00:00:00+08:00"
     assert item["timestamp_raw"] == "2025-03-29"
+
+
+def test_a_related_items_date_is_no_evidence_from_htmldate():
+    # htmldate reads <span class="date"> wherever it is; a date the page shows only in its related
+    # list is no article's time (the demo portal's page without a time, read by the generic rules).
+    related = "".join(
+        f"<li class='related-item'><a href='/news/{n}.html'>相关文章标题第{n}篇</a><span class='related-date'>2025-03-2{n}</span></li>"
+        for n in range(1, 5)
+    )
+    body = (
+        "<html><head><title>春耕备耕正当时_示例新闻网</title></head><body><h1>春耕备耕正当时</h1>"
+        "<div class='article-content'>"
+        + "".join(f"<p>第{n}段：各地抢抓农时开展春耕备耕，农业机械化水平持续提高，粮食生产开局良好。</p>" for n in range(4))
+        + f"</div><div class='related'><h3>相关阅读</h3><ul>{related}</ul></div></body></html>"
+    )
+    response = HtmlResponse(url="https://a.cn/n/9.html", body=body.encode(), encoding="utf-8")
+    item = get_rules("generic").extract(response, NOW)
+    assert item.get("timestamp") is None

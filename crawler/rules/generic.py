@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from itertools import islice
 
@@ -611,17 +611,31 @@ def find_time(
     address and htmldate (see :mod:`crawler.rules.times`)."""
     candidates = bylines.time_candidates(outline, title, now)
     fallback_line = None if candidates else bylines.find_time(outline, title, now)
-    found = times.decide(
-        _meta_time(sel),
-        candidates,
-        fallback_line,
-        url,
-        lambda: times.htmldate_day(_document(sel), url, now or datetime.now(UTC)),
-        now,
-    )
+
+    def htmldate() -> date | None:
+        found = times.htmldate_day(_document(sel), url, now or datetime.now(UTC))
+        return None if found and _only_foreign_day(outline, found, now) else found
+
+    found = times.decide(_meta_time(sel), candidates, fallback_line, url, htmldate, now)
     if found and (found == fallback_line or any(found == text for _, text in candidates)):
         return _time_element_text(sel, found)
     return found
+
+
+def _only_foreign_day(outline: list[bylines.Line], day: date, now: datetime | None) -> bool:
+    """True when ``day`` is shown on the page only in comment, related-list, widget or linked
+    lines: htmldate reads ``<span class="date">`` wherever it is, a related item's too."""
+    foreign = False
+    for line in outline:
+        if len(line.text) > 300 or not date_shape(line.text):
+            continue
+        moment = parse_time(line.text, now=now, fallback=False)
+        if moment is None or moment.date() != day:
+            continue
+        if not (line.foreign or line.linked):
+            return False
+        foreign = True
+    return foreign
 
 
 def _time_element_text(sel: Selector, line: str) -> str:
