@@ -306,7 +306,7 @@ def load(folder: Path) -> list[tuple[Path, dict]]:
 
 # --- folds ----------------------------------------------------------------------------------
 
-_HREF_HOST = re.compile(rb"""href\\s*=\\s*["']?https?://([A-Za-z0-9.-]+)""", re.I)
+_HREF_HOST = re.compile(rb"""href\s*=\s*["']?https?://([A-Za-z0-9.-]+)""", re.I)
 # Second-level labels under which a country's registrations sit (sina.com.cn, not com.cn).
 _SECOND_LEVEL = frozenset({"com", "net", "org", "gov", "edu", "ac", "co"})
 
