@@ -759,7 +759,8 @@ def _meta_author_ok(name: str, doc: etree._Element | None) -> bool:
     software or a number.
 
     Beyond a person's name or a handle, Han names pass too when they are no outlet's (…网, …报):
-    a blog's "史蒂文的家_藍天 (stevenhgm)" (fold 1). The site's own name (og:site_name, the
+    a blog's "史蒂文的家_藍天 (stevenhgm)" (bench/accuracy.py, fold 1 of
+    the first split: see docs/accuracy.md). The site's own name (og:site_name, the
     <title>'s suffix), CMS signatures, addresses and bare numbers (ids) never do.
     """
     if len(name) > 40 or name.isdigit() or _NOT_AN_AUTHOR.search(name):
