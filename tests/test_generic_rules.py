@@ -98,7 +98,9 @@ def test_find_title(head, body, expected):
             "2025-03-20T08:00:00+08:00",
             "2025-03-20 08:00",
         ),
-        ("", "<div class='comments'><p>网友评论 2025-03-31 12:00</p></div>", None, None),
+        # A comment's time is not the article's; with no time shown, the day in the address is
+        # (/a/20250331/), without the comment's hour.
+        ("", "<div class='comments'><p>网友评论 2025-03-30 12:00</p></div>", "2025-03-31T00:00:00+08:00", "2025-03-31"),
         (
             "<div class='info'>注册时间：2010-01-01 发布于 2025-03-27 09:00</div>",
             "",
@@ -111,6 +113,13 @@ def test_times(meta, after, timestamp, raw):
     item = extract(article(meta, after))
     assert item.get("timestamp") == timestamp
     assert item.get("timestamp_raw") == raw
+
+
+def test_a_comments_time_is_no_time_on_an_undated_address(monkeypatch):
+    monkeypatch.setattr("crawler.rules.times.htmldate_day", lambda root, url, now: None)
+    page = article("", "<div class='comments'><p>网友评论 2025-03-31 12:00</p></div>")
+    item = extract(page, url="https://news.example.cn/a/123456.html")
+    assert item.get("timestamp") is None and item.get("timestamp_raw") is None
 
 
 @pytest.mark.parametrize("query", ["?id=7&copy=1&not=2", "?a=1&para=3&times=4&amp=5", "?q=%E4%B8%AD&lt=1"])
@@ -240,3 +249,32 @@ TEXT = "这是正文里的一段话，记者在现场看到，工人们正在加
 )
 def test_drop_boilerplate_lines(lines, kept):
     assert len(drop_boilerplate_lines(lines)) == kept
+
+
+@pytest.mark.parametrize(
+    ("head", "author"),
+    [
+        # A blog's author in meta, with its handle: not a person's name, but no site's either.
+        ("<meta name='author' content='史蒂文的家_藍天 (stevenhgm)'>", "史蒂文的家_藍天 (stevenhgm)"),
+        ("<meta name='author' content='张三'>", "张三"),
+        # The site, its CMS, a number or an outlet are no authors.
+        ("<meta name='author' content='示例新闻网'>", None),
+        ("<meta name='author' content='Discuz! Team and Comsenz UI Team'>", None),
+        ("<meta name='author' content='105464'>", None),
+        ("<meta name='author' content='xiaolin_2008'>", "xiaolin_2008"),  # a handle, as before
+        ("<meta name='author' content='人民日报'>", None),
+        ("<meta property='og:site_name' content='示例文化'><meta name='author' content='示例文化'>", None),
+        # JSON-LD: the people, not the organization.
+        (
+            '<script type="application/ld+json">{"@type":"NewsArticle","author":[{"@type":"Person","name":"王五"},'
+            '{"@type":"Person","name":"赵六"},{"@type":"Organization","name":"示例新闻网"}]}</script>',
+            "王五 赵六",
+        ),
+        (
+            '<script type="application/ld+json">{"@type":"NewsArticle","author":{"@type":"Organization","name":"示例"}}</script>',
+            None,
+        ),
+    ],
+)
+def test_author_from_metadata(head, author):
+    assert extract(article(head=head)).get("author") == author

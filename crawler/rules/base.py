@@ -26,7 +26,7 @@ from crawler.extraction.html import absolute_url, image_url, iter_images, lines,
 from crawler.extraction.items import ArticleItem
 from crawler.extraction.loaders import ArticleLoader
 from crawler.extraction.text import clean_optional, clean_text
-from crawler.rules import bylines, generic
+from crawler.rules import bylines, fallback, generic
 
 logger = logging.getLogger(__name__)
 
@@ -173,6 +173,8 @@ class Rules:
         loader.add_value("author", author)
         loader.add_value("source", source)
         loader.add_value("breadcrumbs", crumbs)
+        if embedded is None and not self.body_css and fallback.is_tiny(paragraphs):
+            paragraphs = self.second_opinion(page, paragraphs, author, raw)
         capped = cap_paragraphs(paragraphs, limits.body_chars)
         if len(capped) < len(paragraphs) or (capped and capped[-1] is not paragraphs[len(capped) - 1]):
             logger.warning("Body of %s cut at %d characters (CAIJI_MAX_BODY_CHARS)", response.url, limits.body_chars)
@@ -249,7 +251,7 @@ class Rules:
     def timestamp_raw(self, page: Page) -> str | None:
         if self.time_css:
             return text_of_first(page.sel, self.time_css)
-        return generic.find_time(page.sel, page.lines, page.title, page.fetched_at)
+        return generic.find_time(page.sel, page.lines, page.title, page.fetched_at, page.url)
 
     def author(self, page: Page) -> str | None:
         if self.author_css:
@@ -273,6 +275,20 @@ class Rules:
         paragraphs = lines(page.content, page.skip)
         if not self.body_css:
             paragraphs = generic.drop_boilerplate_lines(paragraphs, page.title)
+        return paragraphs
+
+    def second_opinion(self, page: Page, paragraphs: list[str], author: str | None, time_raw: str | None) -> list[str]:
+        """The body when the scorer's is empty or tiny: on a page that says it is an article, the
+        best-scored block even if it reads like a list; then trafilatura's text when it has more."""
+        says_article = fallback.says_article(page.sel, author, time_raw)
+        if page.content is None and says_article:
+            page.use_content(*generic.find_content(page.sel, listing_ok=True))
+            paragraphs = self.body(page) or paragraphs
+        if fallback.is_tiny(paragraphs) and (page.content is not None or says_article):
+            second = generic.drop_boilerplate_lines(fallback.trafilatura_paragraphs(page.response.text, page.url), page.title)
+            if fallback.counted_chars(second) > fallback.counted_chars(paragraphs):
+                logger.debug("Body of %s from trafilatura's second opinion", page.url)
+                return second
         return paragraphs
 
     def images(self, page: Page) -> list[dict]:
@@ -347,8 +363,12 @@ class Page:
                 self._text_excluded = select_set(self.content, rules.body_exclude_css)
                 self._image_excluded = select_set(self.content, rules.image_exclude_css)
         else:
-            self.content, excluded = generic.find_content(self.sel)
-            self._text_excluded = self._image_excluded = excluded
+            self.use_content(*generic.find_content(self.sel))
+
+    def use_content(self, content: etree._Element | None, excluded: set[etree._Element]) -> None:
+        """Read the article from ``content``, leaving out ``excluded`` (generic rules)."""
+        self.content = content
+        self._text_excluded = self._image_excluded = excluded
 
     def use_embedded(self, article: EmbeddedArticle) -> None:
         """Read the article from the page's embedded JSON instead of its markup."""

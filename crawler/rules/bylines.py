@@ -206,12 +206,30 @@ def _publish_label(text: str) -> re.Match | None:
 
 def find_time(lines: list[Line], title: str | None, now: datetime | None = None) -> str | None:
     """The text of the line that most likely holds the article's own time."""
+    found = time_candidates(lines, title, now)
+    if found:
+        return found[0][1]
+    for line in lines:
+        if not line.foreign and _YEAR_MONTH.search(line.text) and not _OTHER_LABEL.search(line.text):
+            return line.text if len(line.text) <= 60 else _YEAR_MONTH.search(line.text).group(0)
+    return None
+
+
+#: A visible time scoring this much is labelled (发布时间 …) or sits right under the headline:
+#: evidence strong enough that no other source is asked.
+STRONG_TIME = 90
+
+
+def time_candidates(lines: list[Line], title: str | None, now: datetime | None = None) -> list[tuple[float, str]]:
+    """Lines that show a time, as (score, text from the label on), best first: scored by their
+    label words, closeness below the headline, place before or after the text, and against
+    comment, widget and list lines; none in the future."""
     now = now or datetime.now(UTC)
     title_at = _title_index(lines, title)
     content = [i for i, line in enumerate(lines) if line.in_content]
     content_start = content[0] if content else None
     content_end = content[-1] if content else None
-    best, best_score = None, -1e9
+    found: list[tuple[float, int, str]] = []
     for i, line in enumerate(lines):
         text = line.text
         if len(text) > 300 or not date_shape(text):
@@ -256,14 +274,11 @@ def find_time(lines: list[Line], title: str | None, now: datetime | None = None)
             score -= 0 if i - content_start <= 3 or content_end - i <= 2 else 35
         elif content_end is not None and i > content_end:
             score += 10 if i - content_end <= 6 else -20  # blogs put 发表于 … right after the text
-        if score > best_score and score > -20:
-            best, best_score = text, score
-    if best is not None:
-        return best
-    for line in lines:
-        if not line.foreign and _YEAR_MONTH.search(line.text) and not _OTHER_LABEL.search(line.text):
-            return line.text if len(line.text) <= 60 else _YEAR_MONTH.search(line.text).group(0)
-    return None
+        if score > -20:
+            found.append((score, i, text))
+    # Best first; of equal scores the earlier line, as a strict "better than" kept it.
+    found.sort(key=lambda c: (-c[0], c[1]))
+    return [(score, text) for score, _, text in found]
 
 
 def _title_index(lines: list[Line], title: str | None) -> int | None:
@@ -363,6 +378,11 @@ _LONE_BYLINE = re.compile(
 
 def _lone_byline(text: str) -> bool:
     return bool(_LONE_BYLINE.match(text)) and looks_like_person(text)
+
+
+def names_no_person(name: str) -> bool:
+    """True for an outlet's name (…网, …报, …中心) or a word that is no name (新闻, 编辑)."""
+    return bool(_OUTLET.search(name) or _NOT_NAMES.match(name))
 
 
 def looks_like_person(name: str) -> bool:

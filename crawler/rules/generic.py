@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from itertools import islice
 
@@ -21,7 +21,7 @@ from crawler.extraction.dates import parse_date, parse_time
 from crawler.extraction.html import BLOCK_TAGS, SKIP_TAGS, absolute_url, text_content, text_of
 from crawler.extraction.loaders import strip_generic_suffix
 from crawler.extraction.text import clean_optional, clean_text
-from crawler.rules import bylines
+from crawler.rules import bylines, times
 from crawler.rules.bylines import date_shape, without_date_shapes
 
 # class/id words (whole tokens of a class or id, split at -, _, spaces and camelCase) of blocks
@@ -283,8 +283,11 @@ def _measures(blocks: Iterable[etree._Element], links: dict[etree._Element, int]
     return found
 
 
-def find_content(sel: Selector) -> tuple[etree._Element | None, set[etree._Element]]:
-    """The element holding the article text, and the elements inside it to leave out."""
+def find_content(sel: Selector, listing_ok: bool = False) -> tuple[etree._Element | None, set[etree._Element]]:
+    """The element holding the article text, and the elements inside it to leave out.
+
+    A best block that reads as a list of links gives None, unless ``listing_ok`` (the page says
+    it is an article: an article that is mostly links still has to give a record)."""
     root = sel.root
     if not isinstance(root, etree._Element):
         return None, set()
@@ -308,7 +311,7 @@ def find_content(sel: Selector) -> tuple[etree._Element | None, set[etree._Eleme
         return None, excluded
     best = max(final, key=final.__getitem__)
     best = _first_of_kind(best, final)
-    if _is_listing(best, links):
+    if not listing_ok and _is_listing(best, links):
         return None, excluded
     inner = {el for el in best.iter() if isinstance(el.tag, str) and el is not best and _is_noise_inside(el, links)}
     return best, excluded | inner
@@ -496,7 +499,8 @@ _TEXT_LINE = 40
 # --- title ------------------------------------------------------------------------------------
 
 
-def _json_ld(sel: Selector) -> list[dict]:
+def json_ld(sel: Selector) -> list[dict]:
+    """Every object of the page's JSON-LD blocks (``@graph`` members too); broken blocks are skipped."""
     found = []
     doc = _document(sel)
     if doc is None:
@@ -532,7 +536,7 @@ def find_title(sel: Selector, strip_suffix: bool = False) -> str | None:
     opening = _opening_heading(h1s, h1s, page_title, og) or _opening_heading(
         (text_of(h) for h in doc.iter("h2")), h1s, page_title, og, shortest=4
     )
-    for entry in _json_ld(sel):
+    for entry in json_ld(sel):
         headline = clean_optional(entry.get("headline") if isinstance(entry.get("headline"), str) else None)
         # Unless the page's own title disagrees (Wikipedia's "headline" is the short description).
         if headline and (opening is None or headline in page_title or (og and headline in og)):
@@ -600,18 +604,38 @@ _TIME_META = (
 )
 
 
-def find_time(sel: Selector, outline: list[bylines.Line], title: str | None, now: datetime | None = None) -> str | None:
-    """The raw text of the article's time: metadata first, then the visible line near the title."""
-    found = _meta_time(sel)
-    visible = bylines.find_time(outline, title, now)
-    if visible:
-        visible = _time_element_text(sel, visible)
-    if found and visible and not re.search(r"\d{1,2}:\d{2}", found):
-        # Metadata with a date only: the page may show the same day with its time.
-        meta_day, shown = parse_time(found, fallback=False), parse_time(visible, now=now, fallback=False)
-        if meta_day and shown and shown.date() == meta_day.date():
-            return visible
-    return found or visible
+def find_time(
+    sel: Selector, outline: list[bylines.Line], title: str | None, now: datetime | None = None, url: str | None = None
+) -> str | None:
+    """The raw text of the article's time, decided between the metadata, the visible lines, the
+    address and htmldate (see :mod:`crawler.rules.times`)."""
+    candidates = bylines.time_candidates(outline, title, now)
+    fallback_line = None if candidates else bylines.find_time(outline, title, now)
+
+    def htmldate() -> date | None:
+        found = times.htmldate_day(_document(sel), url, now or datetime.now(UTC))
+        return None if found and _only_foreign_day(outline, found, now) else found
+
+    found = times.decide(_meta_time(sel), candidates, fallback_line, url, htmldate, now)
+    if found and (found == fallback_line or any(found == text for _, text in candidates)):
+        return _time_element_text(sel, found)
+    return found
+
+
+def _only_foreign_day(outline: list[bylines.Line], day: date, now: datetime | None) -> bool:
+    """True when ``day`` is shown on the page only in comment, related-list, widget or linked
+    lines: htmldate reads ``<span class="date">`` wherever it is, a related item's too."""
+    foreign = False
+    for line in outline:
+        if len(line.text) > 300 or not date_shape(line.text):
+            continue
+        moment = parse_time(line.text, now=now, fallback=False)
+        if moment is None or moment.date() != day:
+            continue
+        if not (line.foreign or line.linked):
+            return False
+        foreign = True
+    return foreign
 
 
 def _time_element_text(sel: Selector, line: str) -> str:
@@ -649,7 +673,7 @@ def _body_texts_containing(doc: etree._Element, fragment: str) -> Iterator[tuple
 
 
 def _meta_time(sel: Selector) -> str | None:
-    for entry in _json_ld(sel):
+    for entry in json_ld(sel):
         value = entry.get("datePublished") or entry.get("dateCreated")
         if isinstance(value, str) and parse_time(value, fallback=False):
             return value.strip()
@@ -696,19 +720,61 @@ def find_author(sel: Selector, outline: list[bylines.Line], title: str | None) -
     source = bylines.find_source(outline, title)
     if source and bylines.looks_like_person(source):
         return source  # "来源：尹娟": a person given as the source is the author
-    for entry in _json_ld(sel):
-        author = entry.get("author")
-        if isinstance(author, list) and author:
-            author = author[0]
-        name = author.get("name") if isinstance(author, dict) else author
-        if isinstance(name, str) and clean_text(name):
-            return clean_text(name)
-    # Meta authors are often the site or its CMS ("Discuz! Archiver"): only a person's name will do.
+    for entry in json_ld(sel):
+        name = _json_ld_author(entry.get("author"))
+        if name:
+            return name
     doc = _document(sel)
     meta = clean_optional(
         _first_attr(doc.iter("meta"), "content", name="author", property="article:author") if doc is not None else None
     )
-    return meta if meta and bylines.looks_like_person(meta) else None
+    return meta if meta and _meta_author_ok(meta, doc) else None
+
+
+_ORGANIZATIONS = frozenset({"Organization", "NewsMediaOrganization", "Corporation", "GovernmentOrganization"})
+
+
+def _json_ld_author(author: object) -> str | None:
+    """The names of JSON-LD's author (a name, a Person, or a list of them), organizations left out."""
+    entries = author if isinstance(author, list) else [author]
+    names = []
+    for entry in entries[:10]:
+        if isinstance(entry, dict):
+            if entry.get("@type") in _ORGANIZATIONS:
+                continue
+            entry = entry.get("name")
+        if isinstance(entry, str) and clean_text(entry) and clean_text(entry) not in names:
+            names.append(clean_text(entry))
+    return " ".join(names) or None
+
+
+# A CMS's, a team's or an account's signature in meta author (Discuz! Team, sina_mobile, 105464).
+_NOT_AN_AUTHOR = re.compile(
+    r"discuz|powered|team|cms|wordpress|phpwind|dedecms|admin|webmaster|https?:|www\.|\.(?:com|cn|net)\b", re.I
+)
+
+
+def _meta_author_ok(name: str, doc: etree._Element | None) -> bool:
+    """True for a meta author that names a person, a blogger or an account, not the site, its
+    software or a number.
+
+    Beyond a person's name or a handle, Han names pass too when they are no outlet's (…网, …报):
+    a blog's "史蒂文的家_藍天 (stevenhgm)" (bench/accuracy.py, fold 1 of
+    the first split: see docs/accuracy.md). The site's own name (og:site_name, the
+    <title>'s suffix), CMS signatures, addresses and bare numbers (ids) never do.
+    """
+    if len(name) > 40 or name.isdigit() or _NOT_AN_AUTHOR.search(name):
+        return False
+    if doc is not None:
+        site = _first_attr(doc.iter("meta"), "content", property="og:site_name") or ""
+        title_el = next(doc.iter("title"), None)
+        page_title = clean_text(text_content(title_el)) if title_el is not None else ""
+        suffix = re.split(r"[-_|｜—–]", page_title)[-1] if page_title else ""
+        if name in site or (suffix and name in suffix and not page_title.startswith(name)):
+            return False
+    if bylines.looks_like_person(name):
+        return True
+    return bool(re.search(r"[\u4e00-\u9fff]", name)) and not bylines.names_no_person(name)
 
 
 def find_source(sel: Selector, outline: list[bylines.Line], title: str | None) -> str | None:

@@ -1,0 +1,97 @@
+"""Second opinions for pages where the content-block scorer finds no article text, or very little.
+
+A page that holds an article must give a record (issue 19: recall first). When the scorer's block
+is missing, or was refused because it reads like a list of links, the best-scored block is taken
+anyway if the page says it is an article; when the text is still empty or tiny, trafilatura's
+reading of the page is asked for a second opinion and kept when it finds more.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from lxml import etree
+from parsel import Selector
+
+from crawler.extraction.text import clean_text
+from crawler.rules import generic
+
+logger = logging.getLogger(__name__)
+
+#: Below this many characters (Han, letters, digits) a body is "tiny": a teaser, a caption, a
+#: dateline, rather than an article's text.
+TINY_BODY_CHARS = 80
+
+# schema.org types of an article page (JSON-LD @type).
+_ARTICLE_TYPES = frozenset(
+    {
+        "Article",
+        "NewsArticle",
+        "BlogPosting",
+        "ReportageNews",
+        "AnalysisNewsArticle",
+        "OpinionNewsArticle",
+        "BackgroundNewsArticle",
+        "ScholarlyArticle",
+        "TechArticle",
+        "Report",
+        "SocialMediaPosting",
+        "DiscussionForumPosting",
+        "LiveBlogPosting",
+    }
+)
+# Metadata only an article page carries: its own publication time.
+_ARTICLE_META = frozenset({"article:published_time", "og:article:published_time", "datePublished", "pubdate", "publishdate"})
+_COUNTED = re.compile(r"[^\u4e00-\u9fff\u3400-\u4dbfA-Za-z0-9]+")
+
+
+def counted_chars(paragraphs: list[str]) -> int:
+    """Han characters, letters and digits in ``paragraphs``: what "tiny" is measured in."""
+    return sum(len(_COUNTED.sub("", p)) for p in paragraphs)
+
+
+def is_tiny(paragraphs: list[str]) -> bool:
+    """True for no text or a body too short to be an article's."""
+    return counted_chars(paragraphs) < TINY_BODY_CHARS
+
+
+def says_article(sel: Selector, byline: str | None = None, timestamp: str | None = None) -> bool:
+    """True when the page declares itself an article (og:type, JSON-LD type, publication-time
+    metadata, an ``<article>`` element), or shows a byline together with a time, as article pages
+    do and list pages do not."""
+    root = sel.root
+    if not isinstance(root, etree._Element):
+        return False
+    doc = root.getroottree().getroot()
+    for meta in doc.iter("meta"):
+        key = meta.get("property") or meta.get("name") or meta.get("itemprop") or ""
+        if key == "og:type" and (meta.get("content") or "").strip().lower() in ("article", "news", "blog"):
+            return True
+        if key in _ARTICLE_META and meta.get("content"):
+            return True
+    for entry in generic.json_ld(sel):
+        types = entry.get("@type")
+        types = types if isinstance(types, list) else [types]
+        if any(isinstance(t, str) and t in _ARTICLE_TYPES for t in types):
+            return True
+    if next(doc.iter("article"), None) is not None:
+        return True
+    return bool(byline and timestamp)
+
+
+def trafilatura_paragraphs(html: str, url: str) -> list[str]:
+    """trafilatura's reading of the page's main text, as paragraphs (recall favoured, no
+    comments); empty when it finds none or fails on the page."""
+    import trafilatura  # imported on first need: most pages never ask for a second opinion
+
+    try:
+        text = trafilatura.extract(
+            html, url=url, favor_recall=True, include_comments=False, include_tables=True, with_metadata=False
+        )
+    except Exception as exc:  # a library's failure on one hostile page is a miss, not a crash
+        logger.debug("trafilatura failed on %s: %r", url, exc)
+        return []
+    if not text:
+        return []
+    return [line for line in (clean_text(line) for line in text.splitlines()) if line]

@@ -1,0 +1,148 @@
+"""Deciding an article's time between sources of evidence that may disagree.
+
+caiji's own readers give the metadata's time (JSON-LD, ``<meta>``, ``<time>``) and the page's lines
+that show a time, each scored (:func:`crawler.rules.bylines.time_candidates`). When they are weak
+or disagree, two more sources are asked: the date in the page's address, and htmldate's reading of
+the page (the date library trafilatura is built on). A time agreed on by more sources wins; the
+text shown on the page is kept whenever one shows the chosen day, for its hour, minute and second.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import unquote, urlsplit
+
+from lxml import etree
+
+from crawler.extraction.dates import parse_time
+from crawler.rules.bylines import STRONG_TIME
+
+logger = logging.getLogger(__name__)
+
+# /2025/03/31/, /2025-03-31/, /2025-03/31/, /20250331/, t20250331_123.html: a year from 1990 and a real month
+# and day, not inside a longer run of digits (an id).
+_URL_DATE = re.compile(r"(?<!\d)((?:199|20[0-4])\d)[/_.-]?(0[1-9]|1[0-2])[/_.-]?(0[1-9]|[12]\d|3[01])(?!\d)")
+#: How many of the best visible candidates may be chosen over the best one by agreement.
+_AGREEMENT_DEPTH = 5
+# Earlier than this no web page was published.
+_EARLIEST = date(1991, 1, 1)
+
+
+def url_date(url: str | None) -> date | None:
+    """The publication day written in an article's address (``/2025/03/31/``, ``/20250331/``,
+    ``t20250331_…``), or None."""
+    if not url:
+        return None
+    path = unquote(urlsplit(url).path)
+    for match in _URL_DATE.finditer(path):
+        try:
+            return date(int(match[1]), int(match[2]), int(match[3]))
+        except ValueError:
+            continue
+    return None
+
+
+def htmldate_day(root: etree._Element | None, url: str | None, now: datetime) -> date | None:
+    """htmldate's original publication date of the page (its quick search: metadata, markup and
+    the address, not every string of the text), or None."""
+    if root is None:
+        return None
+    from lxml.html import HtmlElement
+
+    document = root.getroottree().getroot()
+    if not isinstance(document, HtmlElement):
+        return None  # htmldate reads a str as a URL to download: only trees are handed over
+    import htmldate  # imported on first need: most pages never ask it
+
+    try:
+        found = htmldate.find_date(
+            document,
+            extensive_search=False,
+            original_date=True,
+            url=url,
+            outputformat="%Y-%m-%d",
+            max_date=(now + timedelta(days=1)).strftime("%Y-%m-%d"),
+        )
+    except Exception as exc:  # a library's failure on one hostile page is a miss, not a crash
+        logger.debug("htmldate failed on %s: %r", url, exc)
+        return None
+    if not found:
+        return None
+    try:
+        return date.fromisoformat(found)
+    except ValueError:
+        return None
+
+
+def decide(
+    meta: str | None,
+    candidates: list[tuple[float, str]],
+    fallback_line: str | None,
+    url: str | None,
+    htmldate: Callable[[], date | None],
+    now: datetime | None = None,
+) -> str | None:
+    """The raw text of the article's time, from the metadata's time ``meta``, the scored visible
+    ``candidates`` (best first), a line with only a year and month ``fallback_line``, the
+    address ``url`` and ``htmldate`` (called only when the others are weak or disagree).
+
+    Strong evidence decides alone: the metadata's time when no strong visible line contradicts it,
+    or a labelled line near the headline (unless the address's date names another candidate's
+    day). Otherwise the visible candidate whose day the address or
+    htmldate confirms wins; failing that the best as before; with no time shown at all, htmldate's
+    or the address's date.
+    """
+    now = now or datetime.now(UTC)
+
+    def day(text: str | None) -> date | None:
+        moment = parse_time(text, now=now, fallback=False) if text else None
+        if moment is None or moment > now + timedelta(days=1) or moment.date() < _EARLIEST:
+            return None
+        return moment.date()
+
+    candidates = [(score, text) for score, text in candidates if day(text) is not None]
+    best = candidates[0] if candidates else None
+    strong = best is not None and best[0] >= STRONG_TIME
+    meta_day = day(meta)
+    asked: dict[str, date | None] = {}
+
+    def confirmations() -> set[date]:
+        if "url" not in asked:
+            asked["url"] = url_date(url)
+        if asked["url"] is None and "htmldate" not in asked:
+            # The address is read first: it costs nothing, and htmldate itself trusts it.
+            asked["htmldate"] = htmldate()
+        return {d for d in asked.values() if d is not None}
+
+    if meta_day is not None:
+        if best is None:
+            return meta
+        best_day = day(best[1])
+        if best_day == meta_day:
+            # Metadata with a date only: the page shows the same day with its time.
+            return best[1] if not re.search(r"\d{1,2}:\d{2}", meta) else meta
+        if strong and best_day in confirmations() and meta_day not in confirmations():
+            return best[1]  # metadata of another day (a template's, a modification's): the page wins
+        return meta
+    if strong:
+        # The address's date costs nothing to read: a strong line of another day (a page's clock,
+        # a list's newest date) gives way to a candidate of the address's day.
+        address_day = url_date(url)
+        if address_day is not None and day(best[1]) != address_day:
+            for _score, text in candidates[1:_AGREEMENT_DEPTH]:
+                if day(text) == address_day:
+                    return text
+        return best[1]
+    if candidates:
+        confirmed = confirmations()
+        for _score, text in candidates[:_AGREEMENT_DEPTH]:
+            if day(text) in confirmed:
+                return text
+        return best[1]
+    if fallback_line:
+        return fallback_line
+    found = url_date(url) or htmldate()
+    return found.isoformat() if found else None
