@@ -45,6 +45,10 @@ DUPEFILTER_CLASS = "crawler.state.dupefilters.DupeFilter"
 # With the default, Chinese comes out of -O/-o feeds as \uXXXX (scrapy#1963).
 FEED_EXPORT_ENCODING = "utf-8"
 
+# Scrapy's caching resolver (IPv4 and IPv6) that refuses names resolving to private, loopback,
+# link-local (cloud metadata) addresses unless the crawl started on one (crawler/spiders/resolver.py).
+TWISTED_DNS_RESOLVER = "crawler.spiders.resolver.ScopedResolver"
+
 DOWNLOADER_MIDDLEWARES = {
     # Before robots.txt (100) and redirects (600) build their requests' fate.
     "crawler.spiders.middlewares.ScopeMiddleware": 50,

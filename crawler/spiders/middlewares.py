@@ -7,10 +7,12 @@ import ipaddress
 from urllib.parse import urlsplit
 
 from scrapy import signals
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import CannotResolveHostError, IgnoreRequest
 from scrapy.http import Request
+from twisted.internet.error import DNSLookupError
 
 from crawler.signals import page_rejected
+from crawler.spiders.resolver import ScopedResolver
 
 
 def is_private_host(host: str) -> bool:
@@ -33,15 +35,28 @@ class ScopeMiddleware:
     that very host (the demo portal, tests). Requests are checked when scheduled, as Scrapy's
     OffsiteMiddleware does, which drops them without an errback: so the rejection is recorded
     here, under the page that redirected.
+
+    Names are checked on their answers by crawler/spiders/resolver.py's ScopedResolver (the
+    ``TWISTED_DNS_RESOLVER``), before any connection: a refused name fails to resolve, and its
+    retry, or the failure itself when retries are off, is turned into a rejection here.
     """
 
     def __init__(self, crawler) -> None:
+        from twisted.internet import reactor
+
         self.crawler = crawler
+        resolver = getattr(reactor, "nameResolver", None)
+        self.resolver = resolver if isinstance(resolver, ScopedResolver) else None
         crawler.signals.connect(self.request_scheduled, signal=signals.request_scheduled)
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
 
     @classmethod
     def from_crawler(cls, crawler) -> ScopeMiddleware:
         return cls(crawler)
+
+    def spider_opened(self, spider) -> None:
+        if self.resolver is not None and getattr(spider, "host", None):
+            self.resolver.allow(spider.host)
 
     def problem(self, url: str) -> str | None:
         """Why the crawl must not fetch ``url``, or None."""
@@ -56,6 +71,8 @@ class ScopeMiddleware:
         in_scope = getattr(spider, "in_scope", None)
         if in_scope is not None and not in_scope(url):
             return f"off-site host {host}"
+        if self.resolver is not None:
+            return self.resolver.refusal(host)
         return None
 
     def request_scheduled(self, request: Request, spider=None) -> None:
@@ -74,6 +91,14 @@ class ScopeMiddleware:
         problem = self.problem(request.url)
         if problem is not None:
             raise IgnoreRequest(f"not followed: {problem}")
+        return None
+
+    def process_exception(self, request: Request, exception: Exception, spider=None) -> None:
+        # Reached when RetryMiddleware let the failure through (retries off or used up).
+        if isinstance(exception, CannotResolveHostError | DNSLookupError) and self.resolver is not None:
+            refusal = self.resolver.refusal(urlsplit(request.url).hostname or "")
+            if refusal:
+                raise IgnoreRequest(f"not followed: {refusal}") from exception
         return None
 
 
