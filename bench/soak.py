@@ -45,8 +45,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(PROJECT / "fixtures"))
 
 from portal import Portal  # noqa: E402
+from redis_server import RedisServer  # noqa: E402
 
 SPIDER = "tftnews"
 #: Fault kinds → whether an article with it can be fetched in the end (the reason the crawl gives if not).
@@ -201,54 +203,6 @@ class PortalThread:
         for task in asyncio.all_tasks(self.loop):
             self.loop.call_soon_threadsafe(task.cancel)
         self.thread.join(10)
-
-
-class RedisServer:
-    """A throw-away redis-server listening on a unix socket only (``--port 0``: no TCP port at all)."""
-
-    def __init__(self, folder: Path) -> None:
-        binary = shutil.which("redis-server")
-        if not binary:
-            raise SystemExit("redis-server is missing (`make redis-server` installs it)")
-        self.socket = folder / "redis.sock"
-        self.process = subprocess.Popen(
-            [
-                binary,
-                "--port",
-                "0",
-                "--unixsocket",
-                str(self.socket),
-                "--unixsocketperm",
-                "700",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(folder),
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        self.url = f"unix://{self.socket}?db=0"
-        deadline = time.monotonic() + 10
-        while not self._answers():
-            if time.monotonic() > deadline or self.process.poll() is not None:
-                self.stop()
-                raise SystemExit("redis-server did not start")
-            time.sleep(0.05)
-
-    def _answers(self) -> bool:
-        try:
-            with socket.socket(socket.AF_UNIX) as sock:
-                sock.connect(str(self.socket))
-                sock.sendall(b"PING\r\n")
-                return sock.recv(16).startswith(b"+PONG")
-        except OSError:
-            return False
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(10)
 
 
 # --- crawls -------------------------------------------------------------------------------------
