@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PURE := .venv-pure
 PORT ?= 8800
 
-.PHONY: demo demo-site test test-pure lint format venv clean redis-server
+.PHONY: demo demo-site test test-pure lint format venv clean redis-server strace
 
 venv: $(VENV)/.installed
 
@@ -45,7 +45,13 @@ redis-server:
 		$(SUDO) apt-get update -q && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends redis-server; }
 
-test: venv lint redis-server
+# The durability tests (tests/test_durability.py) read a crawl's system calls with strace.
+strace:
+	@command -v strace >/dev/null 2>&1 || { \
+		$(SUDO) apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends strace; }
+
+test: venv lint redis-server strace
 	$(BIN)/python -m pytest -q
 
 test-pure: $(PURE)/.installed

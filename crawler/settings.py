@@ -96,6 +96,14 @@ CAIJI_INCREMENTAL = None  # None: on for site spiders, off for generic (SPEC §3
 CAIJI_REFRESH_DAYS = 2
 CAIJI_FILE_RECORDS = 10000
 CAIJI_COMPRESS = None
+# Durability (pipelines/dataset.py): `batch` fsyncs the data file, then commits the article store,
+# every CAIJI_FSYNC_RECORDS records or CAIJI_FSYNC_SECONDS seconds and at close, so a power cut
+# loses at most that batch and the store never names a record that is not on disk; `every` does
+# it for each record; `off` leaves both to the operating system (a power cut may lose records
+# the store calls stored).
+CAIJI_FSYNC = "batch"
+CAIJI_FSYNC_RECORDS = 100
+CAIJI_FSYNC_SECONDS = 1.0
 CAIJI_REDIS_URL = None
 # Distributed mode (CAIJI_REDIS_URL set; crawler/distributed/addon.py): key prefix in Redis, seconds
 # without a heartbeat after which a worker counts as dead (its requests in flight go back on the

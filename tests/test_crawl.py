@@ -112,6 +112,8 @@ def test_unreachable_portal_exits_1(tmp_path):
     [
         "CAIJI_SCRIPT_TARGET=klingon",
         "CAIJI_FILE_RECORDS=2.5",
+        "CAIJI_FSYNC=sometimes",
+        "CAIJI_FSYNC_RECORDS=0",
         "CAIJI_REDIS_URL=http://127.0.0.1:6379/0",
         "CAIJI_REDIS_URL=redis://:x/0",
     ],

@@ -1,7 +1,8 @@
 """The article store: what the dataset already holds, so no article is written twice.
 
 SQLite in WAL mode in the data dir: embedded, no server, safe for the spider's reads while the
-writer commits. A row is written only after its record is durably in a data file.
+writer commits. A row is written only after its record is durably in a data file: the dataset
+writer hands marks over in batches, after it fsynced their records (``CAIJI_FSYNC``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from scrapy.utils.misc import load_object
+
+#: Values of ``CAIJI_FSYNC`` (pipelines/dataset.py).
+FSYNC_MODES = ("batch", "every", "off")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -30,13 +34,14 @@ CREATE INDEX IF NOT EXISTS articles_hash ON articles(content_hash);
 class ArticleStore:
     """Identity → last stored content hash, per data dir."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, durable: bool = True) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: each statement commits at once; WAL makes that cheap.
         self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
+        # FULL: a commit is on disk when it returns (NORMAL in WAL mode waits for a checkpoint).
+        self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
         self._db.executescript(_SCHEMA)
 
     def close(self) -> None:
@@ -79,13 +84,26 @@ class ArticleStore:
 
     def mark(self, record: dict, identity: str, spider: str) -> None:
         """Record that ``record`` is durably in the dataset."""
+        self.mark_many([(record, identity)], spider)
+
+    def mark_many(self, entries: list[tuple[dict, str]], spider: str) -> None:
+        """Record that each ``(record, identity)`` is durably in the dataset, in one transaction."""
+        if not entries:
+            return
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        self._db.execute(
-            "INSERT INTO articles (identity, url, spider, content_hash, timestamp, first_stored, last_stored) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(identity) DO UPDATE SET url = excluded.url, "
-            "content_hash = excluded.content_hash, timestamp = excluded.timestamp, last_stored = excluded.last_stored",
-            (identity, record["url"], spider, record["content_hash"], record.get("timestamp"), now, now),
-        )
+        rows = [(identity, r["url"], spider, r["content_hash"], r.get("timestamp"), now, now) for r, identity in entries]
+        self._db.execute("BEGIN")
+        try:
+            self._db.executemany(
+                "INSERT INTO articles (identity, url, spider, content_hash, timestamp, first_stored, last_stored) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(identity) DO UPDATE SET url = excluded.url, "
+                "content_hash = excluded.content_hash, timestamp = excluded.timestamp, last_stored = excluded.last_stored",
+                rows,
+            )
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
 
     def count(self) -> int:
         """How many articles the store holds."""
@@ -100,5 +118,6 @@ def open_store(settings, data_dir: Path, worker_id: str | None, run_id: str):
     """
     path = settings.get("CAIJI_ARTICLE_STORE")
     if not path:
-        return ArticleStore(Path(data_dir) / "state.sqlite")
+        durable = (settings.get("CAIJI_FSYNC") or "batch").strip().lower() != "off"
+        return ArticleStore(Path(data_dir) / "state.sqlite", durable=durable)
     return load_object(path).from_settings(settings, worker_id or "", run_id)
