@@ -6,13 +6,15 @@ Only loopback is ever connected to: the answers come from a resolver the test co
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from crawler.spiders.resolver import ScopedResolver, is_private_address
-from tests.conftest import run_crawl
+from tests.conftest import PROJECT, CrawlResult, run_crawl
 from tests.dns_answers import FixedAnswers
 
 
@@ -233,3 +235,23 @@ def test_the_default_resolver_lets_a_crawl_start_on_localhost(portal, tmp_path):
     assert result.code == 0, result.stderr[-2000:]
     assert "resolves to private address" not in result.stderr
     assert len(result.records()) > 30
+
+
+def test_a_crawler_process_of_ones_own_starts_on_loopback(portal, tmp_path):
+    """Scrapy's CrawlerProcess installs the resolver when it starts, after the crawler is built
+    (the benchmark runs crawls so): the start host is allowed all the same."""
+    script = (
+        "import sys\n"
+        "from scrapy.crawler import CrawlerProcess\n"
+        "from scrapy.utils.project import get_project_settings\n"
+        "settings = get_project_settings()\n"
+        "settings.set('CAIJI_DATA_DIR', sys.argv[2], priority='cmdline')\n"
+        "process = CrawlerProcess(settings)\n"
+        "process.crawl('tftnews', start_url=sys.argv[1])\n"
+        "process.start()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, portal.url, str(tmp_path)], cwd=PROJECT, capture_output=True, text=True, timeout=300
+    )
+    assert "resolves to private address" not in done.stderr, done.stderr[-2000:]
+    assert len(CrawlResult(done.returncode, "", done.stderr, tmp_path).records()) > 30, done.stderr[-2000:]

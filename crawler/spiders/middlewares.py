@@ -42,11 +42,7 @@ class ScopeMiddleware:
     """
 
     def __init__(self, crawler) -> None:
-        from twisted.internet import reactor
-
         self.crawler = crawler
-        resolver = getattr(reactor, "nameResolver", None)
-        self.resolver = resolver if isinstance(resolver, ScopedResolver) else None
         crawler.signals.connect(self.request_scheduled, signal=signals.request_scheduled)
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
 
@@ -54,9 +50,21 @@ class ScopeMiddleware:
     def from_crawler(cls, crawler) -> ScopeMiddleware:
         return cls(crawler)
 
+    @property
+    def resolver(self) -> ScopedResolver | None:
+        """The reactor's name resolver when it is caiji's (``TWISTED_DNS_RESOLVER``).
+
+        Looked up when needed: a CrawlerProcess may install it after the crawler is built.
+        """
+        from twisted.internet import reactor
+
+        resolver = getattr(reactor, "nameResolver", None)
+        return resolver if isinstance(resolver, ScopedResolver) else None
+
     def spider_opened(self, spider) -> None:
-        if self.resolver is not None and getattr(spider, "host", None):
-            self.resolver.allow(spider.host)
+        resolver = self.resolver
+        if resolver is not None and getattr(spider, "host", None):
+            resolver.allow(spider.host)
 
     def problem(self, url: str) -> str | None:
         """Why the crawl must not fetch ``url``, or None."""
@@ -71,9 +79,8 @@ class ScopeMiddleware:
         in_scope = getattr(spider, "in_scope", None)
         if in_scope is not None and not in_scope(url):
             return f"off-site host {host}"
-        if self.resolver is not None:
-            return self.resolver.refusal(host)
-        return None
+        resolver = self.resolver
+        return resolver.refusal(host) if resolver is not None else None
 
     def request_scheduled(self, request: Request, spider=None) -> None:
         problem = self.problem(request.url)
@@ -95,8 +102,9 @@ class ScopeMiddleware:
 
     def process_exception(self, request: Request, exception: Exception, spider=None) -> None:
         # Reached when RetryMiddleware let the failure through (retries off or used up).
-        if isinstance(exception, CannotResolveHostError | DNSLookupError) and self.resolver is not None:
-            refusal = self.resolver.refusal(urlsplit(request.url).hostname or "")
+        resolver = self.resolver
+        if isinstance(exception, CannotResolveHostError | DNSLookupError) and resolver is not None:
+            refusal = resolver.refusal(urlsplit(request.url).hostname or "")
             if refusal:
                 raise IgnoreRequest(f"not followed: {refusal}") from exception
         return None
