@@ -86,6 +86,23 @@ class SoakPortal(Portal):
         """A new version of the article's text."""
         self.versions[article_id] = self.versions.get(article_id, 0) + 1
 
+    def state(self) -> dict:
+        """What the checks need to know of the portal, for ``--check``."""
+        return {
+            "articles": self.pages,
+            "faults": {str(k): v for k, v in self.faults.items()},
+            "versions": {str(k): v for k, v in self.versions.items()},
+            "removed": sorted(self.removed),
+        }
+
+    @classmethod
+    def from_state(cls, state: dict) -> SoakPortal:
+        portal = cls(state["articles"], random.Random(0), faults=False, fault_rate=0)
+        portal.faults = {int(k): v for k, v in state["faults"].items()}
+        portal.versions = {int(k): v for k, v in state["versions"].items()}
+        portal.removed = set(state["removed"])
+        return portal
+
     def reachable(self) -> set[int]:
         return {i for i in self.ids() if i not in self.removed and not FAULT_KINDS.get(self.faults.get(i, ""))}
 
@@ -522,7 +539,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--run-timeout", type=float, default=900.0, help="seconds a run may take")
     parser.add_argument("--keep", type=Path, default=None, help="work in this folder and keep it (default: a temporary one)")
     parser.add_argument("-s", "--setting", action="append", default=[], metavar="KEY=VALUE", help="more crawl settings")
+    parser.add_argument("--check", type=Path, metavar="DIR", help="only check a kept soak's folder again (one machine)")
     args = parser.parse_args(argv)
+    if args.check:
+        saved = json.loads((args.check / "soak.json").read_text(encoding="utf-8"))
+        vars(args).update(saved["args"])
+        failed = check_dataset(
+            args, SoakPortal.from_state(saved["portal"]), args.check / "data", saved["codes"], saved["kills"], None, sys.stdout
+        )
+        return 1 if failed else 0
     if args.articles < 10 or args.kills < 0 or args.workers < 1:
         parser.error("--articles must be 10 or more, --kills 0 or more, --workers 1 or more")
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 20)
@@ -555,6 +580,9 @@ def main(argv: list[str] | None = None) -> int:
         minutes = (time.monotonic() - started) / 60
         print(f"{crawls.started} runs, {kills} killed, {minutes:.1f} minutes", file=out, flush=True)
         failed = check_dataset(args, portal, data_dir, codes, kills, redis, out)
+        kept = {k: getattr(args, k) for k in ("articles", "kills", "gzip", "file_records")}
+        saved = {"args": kept, "portal": portal.state(), "codes": codes, "kills": kills}
+        (work / "soak.json").write_text(json.dumps(saved), encoding="utf-8")
     finally:
         if redis is not None:
             redis.stop()
