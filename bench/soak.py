@@ -2,14 +2,16 @@
 
     python bench/soak.py --articles 2000 --kills 5 [--faults] [--seed N] [--gzip] [--file-records N]
                          [--redis] [--workers N] [--keep DIR]
+    python bench/soak.py --check DIR       # check a kept soak's dataset again
 
 Serves bench/portal.py's portal on 127.0.0.1 from this process. With ``--faults`` some articles
 answer 500 then OK (every other request), are cut short then OK, drip slowly, reset the
 connection or never answer (those two are unreachable), and between runs a few are edited (a new
 version each time) or removed (404 from then on). ``scrapy crawl tftnews`` runs against it and is
 killed with SIGKILL at ``--kills`` moments drawn from ``--seed`` (printed, so a failure can be
-replayed with the same seed), rerun each time, and once more until a run finishes. Then the
-dataset is checked against the portal's own list, one line per check; exit 1 on any miss.
+replayed with the same seed: the same faults, edits and moments, though a loaded machine gets less
+far in the same seconds), rerun each time, and once more until a run finishes. Then the dataset
+is checked against the portal's own list, one line per check; exit 1 on any miss.
 
 With ``--redis`` a redis-server of its own (on a unix socket: no port to race for) serves
 ``--workers`` workers (default 2) on the same command line; each kill hits one of them, which is
