@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PURE := .venv-pure
 PORT ?= 8800
 
-.PHONY: demo demo-site test test-pure lint format venv clean redis-server chromium report-screenshot
+.PHONY: demo demo-site test test-pure lint format venv clean redis-server chromium report-screenshot strace
 
 venv: $(VENV)/.installed
 
@@ -64,7 +64,13 @@ report-screenshot: venv chromium
 	$(BIN)/scrapy report $(SAMPLE) -o $(SAMPLE)/report.html
 	$(BIN)/python fixtures/screenshot.py $(SAMPLE)/report.html docs/report-nights.png
 
-test: venv lint redis-server chromium
+# The durability tests (tests/test_durability.py) read a crawl's system calls with strace.
+strace:
+	@command -v strace >/dev/null 2>&1 || { \
+		$(SUDO) apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends strace; }
+
+test: venv lint redis-server chromium strace
 	$(BIN)/python -m pytest -q
 
 test-pure: $(PURE)/.installed

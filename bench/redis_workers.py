@@ -22,9 +22,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
-import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,40 +36,15 @@ PROJECT = HERE.parent
 sys.path.insert(0, str(PROJECT))
 sys.path.insert(0, str(PROJECT / "fixtures"))
 
+from redis_server import RedisServer  # noqa: E402
 from synthetic_portal import build  # noqa: E402
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def redis_client(server: RedisServer):
+    """A redis-py client of ``server``."""
+    import redis
 
-
-class RedisServer:
-    """A throw-away redis-server on a free port."""
-
-    def __init__(self, folder: Path) -> None:
-        import redis
-
-        self.port = _free_port()
-        binary = shutil.which("redis-server") or "redis-server"
-        self.process = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(folder)],
-            stdout=subprocess.DEVNULL,
-        )
-        self.client = redis.Redis(port=self.port)
-        for _ in range(200):
-            try:
-                self.client.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-
-    def stop(self) -> None:
-        self.client.close()
-        self.process.terminate()
-        self.process.wait(timeout=10)
+    return redis.Redis.from_url(server.url)
 
 
 def _crawl(url: str, data_dir: Path, workers: int, redis_url: str | None) -> dict:
@@ -103,15 +77,16 @@ def _crawl(url: str, data_dir: Path, workers: int, redis_url: str | None) -> dic
 def speed(articles: int, rounds: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         root = build(Path(tmp) / "portal", articles)
-        port = _free_port()
+        # Port 0: the server binds a port the kernel picks and prints its address.
         server = subprocess.Popen(
-            [sys.executable, str(PROJECT / "fixtures" / "serve.py"), "--root", str(root), "--port", str(port)],
-            stdout=subprocess.DEVNULL,
+            [sys.executable, str(PROJECT / "fixtures" / "serve.py"), "--root", str(root), "--port", "0"],
+            stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
+            text=True,
         )
-        time.sleep(1)
-        redis = RedisServer(Path(tmp))
-        url = f"http://127.0.0.1:{port}/"
+        url = re.search(r"http://127\.0\.0\.1:\d+/", server.stdout.readline()).group(0)
+        redis = RedisServer(Path(tmp) / "redis")
+        client = redis_client(redis)
         results: dict[str, list[dict]] = {"1 worker, no Redis": [], "1 worker, Redis": [], "2 workers, Redis": []}
         try:
             for n in range(rounds):
@@ -120,11 +95,12 @@ def speed(articles: int, rounds: int) -> dict:
                     ("1 worker, Redis", 1, True),
                     ("2 workers, Redis", 2, True),
                 ):
-                    redis.client.flushall()
+                    client.flushall()
                     result = _crawl(url, Path(tmp) / f"data-{n}-{workers}-{use_redis}", workers, redis.url if use_redis else None)
                     results[label].append(result)
                     print(f"round {n + 1}: {label:<20} {result}", flush=True)
         finally:
+            client.close()
             redis.stop()
             server.terminate()
             server.wait()
@@ -139,8 +115,8 @@ def memory(count: int) -> dict:
     import pickle
 
     with tempfile.TemporaryDirectory() as tmp:
-        redis = RedisServer(Path(tmp))
-        client = redis.client
+        redis = RedisServer(Path(tmp) / "redis")
+        client = redis_client(redis)
         try:
             client.flushall()
             base = client.info("memory")["used_memory"]
@@ -206,6 +182,7 @@ def memory(count: int) -> dict:
             sizes["stored article"] = (used - base) / count
             store.close()
         finally:
+            client.close()
             redis.stop()
     per_million = {k: f"{v * 1_000_000 / 2**20:.0f} MiB" for k, v in sizes.items()}
     result = {"count": count, "bytes_each": {k: round(v, 1) for k, v in sizes.items()}, "per_million": per_million}

@@ -29,6 +29,10 @@ What is measured (all in one run, so the ratios hold on a shared, noisy machine)
   ``--pages`` one, CAIJI_RENDER=auto) that were sent to the browser; must be 0.
   ``render_share_auto_site``: the same for the full ``tftnews`` crawl.
 - ``rss_mb_<n>``: peak RSS (``ru_maxrss``) of the full crawl's process over an n-article portal.
+- ``crawl_full_pps_fsync_<mode>`` (``--only fsync``): the full crawl with ``CAIJI_FSYNC`` set to
+  ``off``, ``batch`` (the default) and ``every``, taking turns ``--fsync-rounds`` times (default 3),
+  each mode's best round; what durability costs on this machine's disk (the data dir is in the
+  system's temporary folder).
 
 The portal (bench/portal.py) runs in its own process; its CPU use during each crawl is reported
 (``server_cpu_share``), to show it is not what limits the crawl.
@@ -173,16 +177,22 @@ def served_js(articles: int):
             server.wait()
 
 
-def crawl(spider: str, pages: int, profile: Path | None = None, portal=None) -> dict:
+def crawl(spider: str, pages: int, profile: Path | None = None, portal=None, settings: str = "") -> dict:
     """Run one crawl in a fresh process over a fresh portal and data dir; its measurements.
-    ``portal``: the served portal (default: bench/portal.py's with ``pages`` articles)."""
+
+    ``portal``: the served portal (default: bench/portal.py's with ``pages`` articles);
+    ``settings``: more Scrapy settings for it, as ``BENCH_SETTINGS`` takes them.
+    """
     with tempfile.TemporaryDirectory(prefix="caiji-bench-") as tmp, portal or served(pages) as (base, server_pid):
         out = Path(tmp) / "result.json"
         command = [sys.executable, __file__, "_crawl", spider, base, str(pages), str(Path(tmp) / "data"), str(out)]
         if profile:
             command += ["--profile", str(profile)]
         server_cpu = _cpu_seconds(server_pid)
-        completed = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True)
+        env = dict(os.environ)
+        if settings:
+            env["BENCH_SETTINGS"] = ";".join(filter(None, [env.get("BENCH_SETTINGS", ""), settings]))
+        completed = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True, env=env)
         server_cpu = _cpu_seconds(server_pid) - server_cpu
         if completed.returncode != 0 or not out.exists():
             raise RuntimeError(f"{spider} crawl failed ({completed.returncode}):\n{completed.stderr[-3000:]}")
@@ -386,9 +396,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rss-pages", default="2000,20000", help="portal sizes of the peak-RSS crawls ('' to skip)")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
     parser.add_argument("--profile", type=Path, help="write a pyinstrument profile of the full crawl to this file")
-    parser.add_argument("--only", choices=["extract", "crawl", "render"], help="run one part of the benchmark")
+    parser.add_argument("--only", choices=["extract", "crawl", "render", "fsync"], help="run one part of the benchmark")
     parser.add_argument("--js-articles", type=int, default=200, help="articles added to the JavaScript portal (default 200)")
+    parser.add_argument("--fsync-rounds", type=int, default=3, help="turns of each CAIJI_FSYNC mode with --only fsync")
     args = parser.parse_args(argv)
+    if args.only == "fsync":
+        return fsync_costs(args.pages, args.fsync_rounds, args.json)
 
     portal = Portal(max(args.pages, args.extract_pages))
     results: dict = {"pages": args.pages, "extract_pages": args.extract_pages}
@@ -423,6 +436,24 @@ def main(argv: list[str] | None = None) -> int:
     print(table(results))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return 0
+
+
+def fsync_costs(pages: int, rounds: int, json_path: Path | None) -> int:
+    """Full-crawl pages/s with each CAIJI_FSYNC mode, taking turns; each mode's best round."""
+    results: dict = {"pages": pages}
+    runs: dict[str, list[dict]] = {}
+    for n in range(rounds):
+        for mode in ("off", "batch", "every"):
+            run = crawl("tftnews", pages, settings=f"CAIJI_FSYNC={mode}")
+            runs.setdefault(mode, []).append(run)
+            print(f"round {n + 1}: CAIJI_FSYNC={mode:<5} {run['pps']:.1f} pages/s", file=sys.stderr, flush=True)
+    for mode, found in runs.items():
+        results[f"crawl_full_pps_fsync_{mode}"] = max(r["pps"] for r in found)
+    results["machine"] = {"nproc": os.cpu_count(), "cpu": _cpu_model(), "date": datetime.now(UTC).strftime("%Y-%m-%d")}
+    print(json.dumps(results, indent=2))
+    if json_path:
+        json_path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     return 0
 
 

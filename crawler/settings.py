@@ -45,6 +45,10 @@ DUPEFILTER_CLASS = "crawler.state.dupefilters.DupeFilter"
 # With the default, Chinese comes out of -O/-o feeds as \uXXXX (scrapy#1963).
 FEED_EXPORT_ENCODING = "utf-8"
 
+# Scrapy's caching resolver (IPv4 and IPv6) that refuses names resolving to private, loopback,
+# link-local (cloud metadata) addresses unless the crawl started on one (crawler/spiders/resolver.py).
+TWISTED_DNS_RESOLVER = "crawler.spiders.resolver.ScopedResolver"
+
 DOWNLOADER_MIDDLEWARES = {
     # Before robots.txt (100) and redirects (600) build their requests' fate.
     "crawler.spiders.middlewares.ScopeMiddleware": 50,
@@ -95,6 +99,14 @@ CAIJI_INCREMENTAL = None  # None: on for site spiders, off for generic (SPEC §3
 CAIJI_REFRESH_DAYS = 2
 CAIJI_FILE_RECORDS = 10000
 CAIJI_COMPRESS = None
+# Durability (pipelines/dataset.py): `batch` fsyncs the data file, then commits the article store,
+# every CAIJI_FSYNC_RECORDS records or CAIJI_FSYNC_SECONDS seconds and at close, so a power cut
+# loses at most that batch and the store never names a record that is not on disk; `every` does
+# it for each record; `off` leaves both to the operating system (a power cut may lose records
+# the store calls stored).
+CAIJI_FSYNC = "batch"
+CAIJI_FSYNC_RECORDS = 100
+CAIJI_FSYNC_SECONDS = 1.0
 CAIJI_REDIS_URL = None
 # Distributed mode (CAIJI_REDIS_URL set; crawler/distributed/addon.py): key prefix in Redis, seconds
 # without a heartbeat after which a worker counts as dead (its requests in flight go back on the

@@ -4,6 +4,11 @@ Scrapy's feed exports keep a buffer that a kill -9 loses, empty the file with ``
 job resumes, and are replaced wholesale by Scrapyd's own FEEDS, so the dataset is written here:
 one JSON line per record, flushed as it is written, under a temporary name that only a complete
 file loses.
+
+Durability (``CAIJI_FSYNC``): records reach the article store in batches, each after the data
+file holding them was fsynced, and a file takes its final name only once its batch is stored.
+A power cut then loses at most the last batch, which the store does not name either; a kill
+loses nothing (the next run recovers the temporary file and marks its records).
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ import json
 import logging
 import os
 import re
+import sqlite3
+import time
 import zlib
 from collections import Counter
 from datetime import UTC, datetime
@@ -26,11 +33,13 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
+from twisted.internet import task
 
 from crawler.extraction.dates import utc_isoformat
 from crawler.extraction.items import identity, ordered_record
 from crawler.signals import page_rejected
 from crawler.state.run import DatasetRun
+from crawler.state.store import FSYNC_MODES
 from pipelines import RejectItem
 from schema import SCHEMA_VERSION
 
@@ -106,6 +115,21 @@ class RotatingWriter:
         self._file = gzip.GzipFile(fileobj=self._raw, mode="wb", mtime=0) if self.suffix.endswith(".gz") else self._raw
         self._records = 0
 
+    @property
+    def full(self) -> bool:
+        """True when the next record starts a new file (the current one is renamed first)."""
+        return self._file is not None and self._records >= self.max_records
+
+    def sync(self, durable: bool = True) -> None:
+        """Push what was written to the operating system and, when ``durable``, to the disk."""
+        if self._file is None:
+            return
+        if self._raw is not self._file:
+            self._file.flush()
+        self._raw.flush()
+        if durable:
+            os.fsync(self._raw.fileno())
+
     def write(self, line: bytes) -> None:
         """Append one record line and flush it to the operating system.
 
@@ -152,6 +176,13 @@ class DatasetPipeline:
         self.writer: RotatingWriter | None = None
         self.rejects: Counter[str] = Counter()
         self.recovered: list[dict] = []
+        self.fsync = (self.settings.get("CAIJI_FSYNC") or "batch").strip().lower()
+        self.sync_records = max(1, int(self.settings.getfloat("CAIJI_FSYNC_RECORDS", 100)))
+        self.sync_seconds = self.settings.getfloat("CAIJI_FSYNC_SECONDS", 1.0)
+        # Written records whose marks wait for the next sync (fsync of the data, then the store).
+        self._pending: list[tuple[dict, str]] = []
+        self._last_sync = time.monotonic()
+        self._timer: task.LoopingCall | None = None
         self._rejects_file: IO[str] | None = None
         self._rejects_count = 0
         self._failed: str | None = None
@@ -173,6 +204,8 @@ class DatasetPipeline:
         compress = (self.settings.get("CAIJI_COMPRESS") or "").strip().lower()
         if compress not in ("", "none", "gzip"):
             raise ValueError(f"CAIJI_COMPRESS must be gzip or unset, not {compress!r}")
+        if self.fsync not in FSYNC_MODES:
+            raise ValueError(f"CAIJI_FSYNC must be one of {', '.join(FSYNC_MODES)}, not {self.fsync!r}")
         # The run's folder is made now, not with the first record: the manifest goes there even
         # when nothing is written, and an unusable folder should stop the run before it fetches.
         try:
@@ -190,15 +223,58 @@ class DatasetPipeline:
             write_json_atomic(self._run_info_path(run.dir, run.run_id), {"settings": self.record_settings()})
         except OSError as exc:
             logger.warning("Could not note the run's settings (a killed run's manifest will lack them): %s", exc)
+        if self.fsync == "batch" and self.sync_seconds > 0:
+            # A batch that fills slowly is still synced within CAIJI_FSYNC_SECONDS.
+            self._timer = task.LoopingCall(self._sync_due)
+            self._timer.start(self.sync_seconds, now=False)
 
     def close_spider(self) -> None:
-        if self.writer is not None:
+        if self._timer is not None and self._timer.running:
+            self._timer.stop()
+        if self.writer is not None and self.sync():
             try:
                 self.writer.finish_file()
             except OSError as exc:
-                self._fail(f"could not finish data file: {exc}")
+                self._fail(f"could not finish data file: {exc.strerror or exc}")
+        # A file whose records could not be marked stored keeps its temporary name: the next run
+        # recovers it and marks them, rather than finding final records the store does not know.
         if self._rejects_file is not None:
-            self._rejects_file.close()
+            try:
+                self._rejects_file.close()
+            except OSError as exc:
+                self._fail(f"cannot write rejects: {exc.strerror or exc}")
+
+    # --- durability -------------------------------------------------------------------------
+
+    def sync(self) -> bool:
+        """Fsync the data file (unless CAIJI_FSYNC=off), then mark its pending records stored.
+
+        False when either failed (the run is then failing, and the file keeps its temporary name).
+        """
+        if self.run is None or self.writer is None or self._failed:
+            return False
+        try:
+            self.writer.sync(durable=self.fsync != "off")
+            if self._pending:
+                self.run.store.mark_many(self._pending, self.run.spider_name)
+        except (OSError, sqlite3.Error) as exc:
+            self._write_failed(getattr(exc, "strerror", None) or str(exc))
+            return False
+        self._pending.clear()
+        self._last_sync = time.monotonic()
+        return True
+
+    def _sync_due(self) -> None:
+        if self._pending and time.monotonic() - self._last_sync >= self.sync_seconds:
+            self.sync()
+
+    def _write_failed(self, reason: str) -> None:
+        assert self.run is not None
+        self._fail(f"cannot write to the dataset in {self.run.dir}: {reason}")
+        # Scrapy does not honour CloseSpider raised by a pipeline (it logs a traceback per item
+        # and crawls on), so the engine is asked to stop.
+        if self.crawler.engine is not None:
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="dataset_write_failed"))
 
     def spider_closed(self, spider, reason: str) -> None:
         if self.run is None:
@@ -224,15 +300,21 @@ class DatasetPipeline:
         adapter = ItemAdapter(item)
         record = ordered_record(adapter)
         line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+        # The full file's records are marked stored before it takes its final name.
+        if self.writer.full and not self.sync():
+            raise DropItem("not written: the dataset cannot be written", log_level="DEBUG")
         try:
             self.writer.write(line)
         except OSError as exc:
-            self._fail(f"cannot write to the dataset in {self.run.dir}: {exc.strerror or exc}")
-            # Scrapy does not honour CloseSpider raised by a pipeline (it logs a traceback per item
-            # and crawls on), so the engine is asked to stop.
-            deferred_from_coro(self.crawler.engine.close_spider_async(reason="dataset_write_failed"))
+            self._write_failed(exc.strerror or str(exc))
             raise DropItem("not written: the dataset cannot be written", log_level="DEBUG") from exc
-        self.run.store.mark(record, identity(record), self.run.spider_name)
+        self._pending.append((record, identity(record)))
+        if (
+            self.fsync != "batch"
+            or len(self._pending) >= self.sync_records
+            or time.monotonic() - self._last_sync >= self.sync_seconds
+        ):
+            self.sync()
         self.stats.inc_value("caiji/written")
         # Per-field counts of what was written, for the coverage check (crawler/checks/monitors.py):
         # measured here so that duplicates and rejected pages do not count.
@@ -356,9 +438,8 @@ class DatasetPipeline:
         part.unlink()
         _fsync_dir(final.parent)
         # The killed run may have died between writing a record and marking it stored.
-        for line in records:
-            record = json.loads(line)
-            self.run.store.mark(record, identity(record), self.run.spider_name)
+        parsed = [json.loads(line) for line in records]
+        self.run.store.mark_many([(record, identity(record)) for record in parsed], self.run.spider_name)
         logger.warning("Recovered %d complete records of killed run %s into %s", len(records), run_id, final)
         self.stats.inc_value("caiji/recovered_records", len(records))
         return {**file_entry(final, len(records)), "run_id": run_id, "folder": final.parent.name}

@@ -98,10 +98,11 @@ def test_sitemap_start_gives_the_same_articles(portal, tmp_path):
 
 
 def test_unreachable_portal_exits_1(tmp_path):
+    # A port bound but not listening refuses connections, and no other server can take it meanwhile.
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    result = run_crawl("tftnews", f"http://127.0.0.1:{port}/", tmp_path, "RETRY_TIMES=0")
+        result = run_crawl("tftnews", f"http://127.0.0.1:{port}/", tmp_path, "RETRY_TIMES=0")
     assert result.code == 1
     assert "run FAILED" in result.stderr
 
@@ -111,6 +112,8 @@ def test_unreachable_portal_exits_1(tmp_path):
     [
         "CAIJI_SCRIPT_TARGET=klingon",
         "CAIJI_FILE_RECORDS=2.5",
+        "CAIJI_FSYNC=sometimes",
+        "CAIJI_FSYNC_RECORDS=0",
         "CAIJI_REDIS_URL=http://127.0.0.1:6379/0",
         "CAIJI_REDIS_URL=redis://:x/0",
     ],
@@ -133,7 +136,7 @@ def test_unreachable_redis_fails_in_one_line(portal, tmp_path):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    result = run_crawl("tftnews", portal.url, tmp_path, f"CAIJI_REDIS_URL=redis://127.0.0.1:{port}/0")
+        result = run_crawl("tftnews", portal.url, tmp_path, f"CAIJI_REDIS_URL=redis://127.0.0.1:{port}/0")
     assert result.code == 1
     assert f"caiji: run FAILED: cannot reach Redis at redis://127.0.0.1:{port}/0" in result.stderr
     assert "Traceback" not in result.stderr

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -19,49 +18,18 @@ from tests.conftest import PROJECT, scrapy_command
 
 sys.path.insert(0, str(PROJECT / "fixtures"))
 
+from redis_server import RedisServer
 from serve import PortalServer
 from synthetic_portal import article_urls, build
 
 ARTICLES = 500
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory):
-    """A redis-server of our own on a free 127.0.0.1 port, no persistence, stopped afterwards."""
-    binary = shutil.which("redis-server")
-    assert binary, "redis-server is missing: `make test` installs it (apt-get install redis-server)"
-    folder = tmp_path_factory.mktemp("redis")
-    port = _free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(folder)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
-    import redis
-
-    client = redis.Redis(port=port)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                raise
-            time.sleep(0.05)
-    try:
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        client.close()
-        process.terminate()
-        process.wait(timeout=10)
+    """A redis-server of our own on a unix socket (no TCP port to race for), no persistence, stopped afterwards."""
+    with RedisServer(tmp_path_factory.mktemp("redis")) as server:
+        yield server.url
 
 
 @pytest.fixture
@@ -247,9 +215,10 @@ def test_without_redis_url_nothing_imports_redis():
 
 
 def test_unreachable_redis_message_hides_the_password():
+    # A port bound but not listening refuses connections, and no other server can take it meanwhile.
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    message = unreachable(f"redis://:hunter2@127.0.0.1:{port}/0", timeout=2)
+        message = unreachable(f"redis://:hunter2@127.0.0.1:{port}/0", timeout=2)
     assert message.startswith(f"cannot reach Redis at redis://:***@127.0.0.1:{port}/0: ")
     assert "hunter2" not in message

@@ -447,31 +447,51 @@ def api(base: str, endpoint: str, data: list[tuple[str, str]] | None = None) -> 
     return answer
 
 
-@pytest.fixture
-def scrapyd(tmp_path):
-    """A real Scrapyd on a free 127.0.0.1 port, its eggs, logs and databases in a temporary folder."""
-    home = tmp_path / "scrapyd"
-    home.mkdir()
-    port = free_port()
-    (home / "scrapyd.conf").write_text(
-        "[scrapyd]\n"
-        f"bind_address = 127.0.0.1\nhttp_port = {port}\n"
-        f"eggs_dir = {home / 'eggs'}\nlogs_dir = {home / 'logs'}\ndbs_dir = {home / 'dbs'}\nitems_dir =\n"
-        "poll_interval = 0.2\nmax_proc = 1\n"
-    )
-    scrapyd_bin = Path(sys.executable).with_name("scrapyd")
-    log = (home / "scrapyd.out").open("w")
-    process = subprocess.Popen([str(scrapyd_bin)], cwd=home, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}/"
-    try:
+def start_scrapyd(home: Path, attempts: int = 5) -> tuple[subprocess.Popen, str]:
+    """Scrapyd on a free 127.0.0.1 port: ``(process, base URL)``.
 
-        def answers() -> bool:
+    Scrapyd cannot bind port 0 (0 switches its TCP server off), so a free port is chosen first;
+    when another program takes it in between, Scrapyd exits at once and the next port is tried.
+    The one that answers is ours: our process is still running.
+    """
+    for _ in range(attempts):
+        port = free_port()
+        (home / "scrapyd.conf").write_text(
+            "[scrapyd]\n"
+            f"bind_address = 127.0.0.1\nhttp_port = {port}\n"
+            f"eggs_dir = {home / 'eggs'}\nlogs_dir = {home / 'logs'}\ndbs_dir = {home / 'dbs'}\nitems_dir =\n"
+            "poll_interval = 0.2\nmax_proc = 1\n"
+        )
+        with (home / "scrapyd.out").open("a") as log:
+            process = subprocess.Popen(
+                [str(Path(sys.executable).with_name("scrapyd"))], cwd=home, stdout=log, stderr=subprocess.STDOUT
+            )
+        base = f"http://127.0.0.1:{port}/"
+
+        def answers(base: str = base) -> bool:
             try:
                 return api(base, "daemonstatus.json")["status"] == "ok"
             except OSError:
                 return False
 
-        wait_until(answers, timeout=30, process=process)
+        try:
+            wait_until(answers, timeout=30, process=process)
+        except AssertionError:
+            if process.poll() is None:
+                raise
+            continue  # it could not listen there
+        if process.poll() is None:
+            return process, base
+    raise AssertionError(f"Scrapyd did not start:\n{(home / 'scrapyd.out').read_text()[-2000:]}")
+
+
+@pytest.fixture
+def scrapyd(tmp_path):
+    """A real Scrapyd on a free 127.0.0.1 port, its eggs, logs and databases in a temporary folder."""
+    home = tmp_path / "scrapyd"
+    home.mkdir()
+    process, base = start_scrapyd(home)
+    try:
         yield base, home
     finally:
         process.terminate()
@@ -480,7 +500,6 @@ def scrapyd(tmp_path):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        log.close()
 
 
 def test_scrapyd_deploy_and_schedule(scrapyd, portal, tmp_path):

@@ -9,6 +9,7 @@ from scrapy.settings import BaseSettings
 
 from crawler.spiders.rendering import render_mode
 from crawler.state.run import safe_name
+from crawler.state.store import FSYNC_MODES
 from pipelines.script import CONFIGS
 
 
@@ -20,12 +21,17 @@ def check_settings(settings: BaseSettings) -> None:
     compress = (settings.get("CAIJI_COMPRESS") or "").strip().lower()
     if compress not in ("", "none", "gzip"):
         raise UsageError(f"CAIJI_COMPRESS must be gzip or unset, not {compress!r}", print_help=False)
-    for name in ("CAIJI_FILE_RECORDS", "CAIJI_REFRESH_DAYS", "CAIJI_COVERAGE_MIN_RECORDS"):
+    fsync = (settings.get("CAIJI_FSYNC") or "").strip().lower()
+    if fsync not in FSYNC_MODES:
+        raise UsageError(
+            f"CAIJI_FSYNC must be one of {', '.join(FSYNC_MODES)}, not {settings.get('CAIJI_FSYNC')!r}", print_help=False
+        )
+    for name in ("CAIJI_FILE_RECORDS", "CAIJI_REFRESH_DAYS", "CAIJI_COVERAGE_MIN_RECORDS", "CAIJI_FSYNC_RECORDS"):
         try:
             value = settings.getfloat(name)
         except ValueError:
             raise UsageError(f"{name} must be a number, not {settings.get(name)!r}", print_help=False) from None
-        if value < 0 or (name == "CAIJI_FILE_RECORDS" and value < 1):
+        if value < 0 or (name in ("CAIJI_FILE_RECORDS", "CAIJI_FSYNC_RECORDS") and value < 1):
             raise UsageError(f"{name} must be positive, not {settings.get(name)!r}", print_help=False)
         if name != "CAIJI_REFRESH_DAYS" and not value.is_integer():
             raise UsageError(f"{name} must be a whole number, not {settings.get(name)!r}", print_help=False)
@@ -34,6 +40,7 @@ def check_settings(settings: BaseSettings) -> None:
         ("CAIJI_MIN_TIMESTAMP_COVERAGE", 0, 1),
         ("CAIJI_MAX_ERROR_RATE", 0, 1),
         ("CAIJI_PROGRESS_INTERVAL", 0, None),
+        ("CAIJI_FSYNC_SECONDS", 0, None),
     ):
         try:
             value = settings.getfloat(name)

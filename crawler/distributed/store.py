@@ -185,6 +185,11 @@ class RedisArticleStore:
             args=[identity, record["url"], record["content_hash"], self.run_id, record.get("timestamp") or "", now, spider],
         )
 
+    def mark_many(self, entries: list[tuple[dict, str]], spider: str) -> None:
+        """:meth:`mark` each ``(record, identity)``."""
+        for record, identity in entries:
+            self.mark(record, identity, spider)
+
     def count(self) -> int:
         """How many articles the store holds."""
         return int(self.server.hlen(self.articles))

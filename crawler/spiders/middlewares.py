@@ -7,10 +7,12 @@ import ipaddress
 from urllib.parse import urlsplit
 
 from scrapy import signals
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import CannotResolveHostError, IgnoreRequest
 from scrapy.http import Request
+from twisted.internet.error import DNSLookupError
 
 from crawler.signals import page_rejected
+from crawler.spiders.resolver import ScopedResolver
 
 
 def is_private_host(host: str) -> bool:
@@ -49,19 +51,43 @@ class ScopeMiddleware:
     that very host (the demo portal, tests). Requests are checked when scheduled, as Scrapy's
     OffsiteMiddleware does, which drops them without an errback: so the rejection is recorded
     here, under the page that redirected.
+
+    Names are checked on their answers by crawler/spiders/resolver.py's ScopedResolver (the
+    ``TWISTED_DNS_RESOLVER``), before any connection: a refused name fails to resolve, and its
+    retry, or the failure itself when retries are off, is turned into a rejection here.
     """
 
     def __init__(self, crawler) -> None:
         self.crawler = crawler
         crawler.signals.connect(self.request_scheduled, signal=signals.request_scheduled)
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
 
     @classmethod
     def from_crawler(cls, crawler) -> ScopeMiddleware:
         return cls(crawler)
 
+    @property
+    def resolver(self) -> ScopedResolver | None:
+        """The reactor's name resolver when it is caiji's (``TWISTED_DNS_RESOLVER``).
+
+        Looked up when needed: a CrawlerProcess may install it after the crawler is built.
+        """
+        from twisted.internet import reactor
+
+        resolver = getattr(reactor, "nameResolver", None)
+        return resolver if isinstance(resolver, ScopedResolver) else None
+
+    def spider_opened(self, spider) -> None:
+        resolver = self.resolver
+        if resolver is not None and getattr(spider, "host", None):
+            resolver.allow(spider.host)
+
     def problem(self, url: str) -> str | None:
         """Why the crawl must not fetch ``url``, or None."""
-        return scope_problem(url, self.crawler.spider)
+        problem = scope_problem(url, self.crawler.spider)
+        if problem is None and (resolver := self.resolver) is not None:
+            problem = resolver.refusal((urlsplit(url).hostname or "").lower())
+        return problem
 
     def request_scheduled(self, request: Request, spider=None) -> None:
         problem = self.problem(request.url)
@@ -79,6 +105,15 @@ class ScopeMiddleware:
         problem = self.problem(request.url)
         if problem is not None:
             raise IgnoreRequest(f"not followed: {problem}")
+        return None
+
+    def process_exception(self, request: Request, exception: Exception, spider=None) -> None:
+        # Reached when RetryMiddleware let the failure through (retries off or used up).
+        resolver = self.resolver
+        if isinstance(exception, CannotResolveHostError | DNSLookupError) and resolver is not None:
+            refusal = resolver.refusal(urlsplit(request.url).hostname or "")
+            if refusal:
+                raise IgnoreRequest(f"not followed: {refusal}") from exception
         return None
 
 

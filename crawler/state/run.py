@@ -15,7 +15,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, NotConfigured
 
-from crawler.state.store import ArticleStore, open_store
+from crawler.state.store import ArticleStore, StoreError, open_store
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +59,13 @@ class DatasetRun:
         self.distributed = bool((settings.get("CAIJI_REDIS_URL") or "").strip())
         self._adopted: dict[str, int | None] = {}
         self._take_lock()
+        if self.active and not settings.get("CAIJI_ARTICLE_STORE"):
+            # The SQLite store is checked before anything is fetched or written: a lost or damaged
+            # one fails the run in one line (the Redis one is opened when first used).
+            try:
+                self._store = open_store(settings, self.data_dir, self.worker_id, self.run_id)
+            except StoreError as exc:
+                self.unusable = str(exc)
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         # Released once everything, the manifest included, is written.
         crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
