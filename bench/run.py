@@ -131,11 +131,11 @@ def extraction(portal: Portal, count: int, base: str = "http://127.0.0.1:8801", 
 
 
 @contextmanager
-def served(pages: int):
-    """The portal in its own process: yields ``(base_url, pid)``."""
-    server = subprocess.Popen(
-        [sys.executable, str(HERE / "portal.py"), "serve", "--pages", str(pages)], stdout=subprocess.PIPE, text=True
-    )
+def _server(command: list[str], quiet: bool = False):
+    """A portal server in its own process that prints its address first: yields ``(base_url, pid)``.
+
+    ``quiet``: its stderr (a request log) is dropped."""
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL if quiet else None, text=True)
     try:
         line = server.stdout.readline()
         port = re.search(r":(\d+)/", line)
@@ -145,6 +145,11 @@ def served(pages: int):
     finally:
         server.terminate()
         server.wait()
+
+
+def served(pages: int):
+    """The benchmark portal (bench/portal.py) in its own process: yields ``(base_url, pid)``."""
+    return _server([sys.executable, str(HERE / "portal.py"), "serve", "--pages", str(pages)])
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -160,21 +165,9 @@ def served_js(articles: int):
 
     with tempfile.TemporaryDirectory(prefix="caiji-bench-js-") as root:
         jsportal.build(Path(root) / "jsnews", articles)
-        server = subprocess.Popen(
-            [sys.executable, str(PROJECT / "fixtures" / "serve.py"), "--root", str(Path(root) / "jsnews"), "--port", "0"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        try:
-            line = server.stdout.readline()
-            port = re.search(r":(\d+)/", line)
-            if not port:
-                raise RuntimeError(f"portal server did not start: {line!r}")
-            yield f"http://127.0.0.1:{port.group(1)}/", server.pid
-        finally:
-            server.terminate()
-            server.wait()
+        serve = [sys.executable, str(PROJECT / "fixtures" / "serve.py"), "--root", str(Path(root) / "jsnews"), "--port", "0"]
+        with _server(serve, quiet=True) as running:
+            yield running
 
 
 def crawl(spider: str, pages: int, profile: Path | None = None, portal=None, settings: str = "") -> dict:

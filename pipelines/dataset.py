@@ -35,7 +35,7 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
-from crawler.extraction.dates import utc_isoformat
+from crawler.extraction.dates import read_iso_time, utc_isoformat
 from crawler.extraction.items import identity, ordered_record
 from crawler.signals import page_rejected
 from crawler.state.run import DatasetRun
@@ -546,8 +546,8 @@ class NewestArticles:
     def add(self, record: dict) -> None:
         """Keep ``record``'s title, time and link if it is among the newest so far."""
         # Records with a timestamp come before those without, which are ranked by fetch time.
-        timed = _moment(record.get("timestamp"))
-        moment = timed or _moment(record.get("crawled_at"))
+        timed = read_iso_time(record.get("timestamp"))
+        moment = timed or read_iso_time(record.get("crawled_at"))
         if moment is None:
             return
         self._seen += 1
@@ -567,17 +567,6 @@ class NewestArticles:
     def entries(self) -> list[dict]:
         """The kept records, newest first."""
         return [entry for *_, entry in sorted(self._heap, reverse=True)]
-
-
-def _moment(value: object) -> datetime | None:
-    """An ISO 8601 time as an aware datetime (UTC when it names no offset); None if unreadable."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def reason_key(reason: str) -> str:

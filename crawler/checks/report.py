@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from crawler.extraction.dates import read_iso_time
 from pipelines.dataset import COVERAGE_COUNTS, NEWEST_ARTICLES, NewestArticles, reason_key
 
 #: The fields whose coverage the report plots, with their labels.
@@ -364,8 +365,8 @@ def _from_manifest(site: str, night: str, run_id: str, m: dict[str, Any]) -> Run
         night=night,
         run_id=_text(m.get("run_id")) or run_id,
         worker_id=_text(m.get("worker_id")),
-        started_at=_time(m.get("started_at")) or _run_started(run_id),
-        finished_at=_time(m.get("finished_at")),
+        started_at=read_iso_time(m.get("started_at")) or _run_started(run_id),
+        finished_at=read_iso_time(m.get("finished_at")),
         finish_reason=_text(m.get("finish_reason")),
         written=_count(counts.get("written", sum(_count(f.get("records")) for f in files))),
         new=_count(counts.get("new")),
@@ -399,16 +400,6 @@ def _text(value: object) -> str | None:
     if value is None or value == "":
         return None
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-
-
-def _time(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _run_started(run_id: str) -> datetime | None:

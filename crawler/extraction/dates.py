@@ -103,6 +103,18 @@ def utc_isoformat(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
 
 
+def read_iso_time(value: object) -> datetime | None:
+    """An ISO 8601 time from a record or manifest as an aware datetime (UTC when it names no
+    offset); None when it is missing or unreadable."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def _build(
     tz: tzinfo, y: int, m: int, d: int, hh: str | None, mm: str | None, ss: str | None, zone_text: str | None
 ) -> datetime | None:
