@@ -100,3 +100,37 @@ def test_a_full_body_never_asks_for_a_second_opinion(monkeypatch):
 )
 def test_tiny_is_measured_in_counted_characters(paragraphs, tiny):
     assert fallback_module.is_tiny(paragraphs) is tiny
+
+
+def test_a_short_articles_second_opinion_leaves_out_the_related_teasers():
+    # Two short paragraphs (a tiny body), then a related list whose summaries trafilatura reads as text.
+    teasers = [
+        ("非遗展演走进社区广场", "周末晚间，剪纸、皮影和地方戏曲等非遗项目在社区广场集中展演，"),
+        ("市民运动会游泳比赛落幕", "为期两天的市民运动会游泳比赛今晚落幕，来自各区的三百余名选手"),
+    ]
+    related = "".join(
+        f"<li><a href='/a/20250330/{i}.html'>{title}</a><p class='summary'>{summary}</p></li>"
+        for i, (title, summary) in enumerate(teasers)
+    )
+    main = (
+        "<div class='content'><p>市图书馆夏季阅读计划今天启动，面向中小学生推出分级书单和阅读打卡活动。</p>"
+        "<p>活动期间每周六下午举办作家见面会，读者可在图书馆网站预约座位。</p></div>"
+        f"<div class='related'><h3>相关阅读</h3><ul>{related}</ul></div>"
+    )
+    item = extract(page("<meta property='og:type' content='article'>", main, "市图书馆推出夏季阅读计划"))
+    assert item["body"].splitlines()[:2] == [
+        "市图书馆夏季阅读计划今天启动，面向中小学生推出分级书单和阅读打卡活动。",
+        "活动期间每周六下午举办作家见面会，读者可在图书馆网站预约座位。",
+    ]
+    for title, summary in teasers:
+        assert title not in item["body"] and summary not in item["body"]
+
+
+def test_without_teasers_drops_titles_and_cut_summaries_only():
+    related = [{"title": "市民运动会游泳比赛落幕", "summary": "为期两天的市民运动会游泳比赛今晚落幕，来自各区"}]
+    lines = [
+        "市民运动会游泳比赛落幕",
+        "为期两天的市民运动会游泳比赛今晚落幕，来自各区的三百余名选手参赛。",
+        "游泳比赛落幕后举行了颁奖仪式。",
+    ]
+    assert fallback_module.without_teasers(lines, related) == ["游泳比赛落幕后举行了颁奖仪式。"]

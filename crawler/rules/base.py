@@ -286,6 +286,8 @@ class Rules:
             paragraphs = self.body(page) or paragraphs
         if fallback.is_tiny(paragraphs) and (page.content is not None or says_article):
             second = generic.drop_boilerplate_lines(fallback.trafilatura_paragraphs(page.response.text, page.url), page.title)
+            # trafilatura keeps a related list's teasers as text; SPEC keeps them out of a body.
+            second = fallback.without_teasers(second, self.related_links(page))
             if fallback.counted_chars(second) > fallback.counted_chars(paragraphs):
                 logger.debug("Body of %s from trafilatura's second opinion", page.url)
                 return second

@@ -56,6 +56,16 @@ def is_tiny(paragraphs: list[str]) -> bool:
     return counted_chars(paragraphs) < TINY_BODY_CHARS
 
 
+def without_teasers(paragraphs: list[str], related: list[dict]) -> list[str]:
+    """``paragraphs`` without the lines that are a related entry's title or summary (a summary
+    may be cut short, so a line it begins, or that begins it, counts too)."""
+    titles = {entry["title"] for entry in related if entry.get("title")}
+    summaries = [s for s in (entry.get("summary") for entry in related) if s and len(s) >= 10]
+    return [
+        line for line in paragraphs if line not in titles and not any(line.startswith(s) or s.startswith(line) for s in summaries)
+    ]
+
+
 def says_article(sel: Selector, byline: str | None = None, timestamp: str | None = None) -> bool:
     """True when the page declares itself an article (og:type, JSON-LD type, publication-time
     metadata, an ``<article>`` element), or shows a byline together with a time, as article pages
