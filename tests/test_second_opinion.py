@@ -134,3 +134,15 @@ def test_without_teasers_drops_titles_and_cut_summaries_only():
         "游泳比赛落幕后举行了颁奖仪式。",
     ]
     assert fallback_module.without_teasers(lines, related) == ["游泳比赛落幕后举行了颁奖仪式。"]
+
+
+def test_markup_that_trafilatura_returns_as_text_is_not_body():
+    # Escaped markup is text to a parser; on a broken page trafilatura returns such lines as text.
+    html = (
+        "<html><body><div class='content'><p>市图书馆夏季阅读计划今天启动，面向中小学生推出分级书单和阅读打卡活动，为期两个月。</p>"
+        "<p>&lt;script src=&quot;/js/stat.js&quot;&gt;&lt;/script&gt;</p>"
+        "<p>活动期间每周六下午举办作家见面会，读者可在图书馆网站预约座位，名额有限，先到先得。</p></div></body></html>"
+    )
+    lines = fallback_module.trafilatura_paragraphs(html, "https://news.example.cn/a/20250331/1.html")
+    assert lines and not [line for line in lines if "<script" in line]
+    assert any(line.startswith("市图书馆夏季阅读计划") for line in lines)

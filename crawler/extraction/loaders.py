@@ -38,6 +38,11 @@ def drop_tag_text(value: str) -> str:
     return _TAG_TEXT.sub("", value) if "<" in value else value
 
 
+def has_tag_text(value: str) -> bool:
+    """True when ``value`` holds a tag or comment written out as text (markup, not prose)."""
+    return "<" in value and _TAG_TEXT.search(value) is not None
+
+
 def strip_site_suffix(title: str, loader_context: dict | None = None) -> str:
     """Remove the site-name suffix from a headline (`` - 每日頭條``, ``_新浪网``, ``| 网易``)."""
     title = clean_text(title)

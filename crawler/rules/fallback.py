@@ -14,6 +14,7 @@ import re
 from lxml import etree
 from parsel import Selector
 
+from crawler.extraction.loaders import has_tag_text
 from crawler.extraction.text import clean_text
 from crawler.rules import generic
 
@@ -104,4 +105,6 @@ def trafilatura_paragraphs(html: str, url: str) -> list[str]:
         return []
     if not text:
         return []
-    return [line for line in (clean_text(line) for line in text.splitlines()) if line]
+    # On a broken page (an unclosed <title> or <textarea>) trafilatura can return the markup that
+    # follows as text: such lines are not the article's.
+    return [line for line in (clean_text(line) for line in text.splitlines()) if line and not has_tag_text(line)]
