@@ -18,6 +18,9 @@ pytestmark = pytest.mark.pure
         ("零\u200b宽\ufeff字\u200d符", "零宽字符"),
         ("控制\x07字符\x1b", "控制字符"),
         ("多行\n文本\r\n", "多行 文本"),
+        # "<" + BOMs + "/p>" on a damaged page: a tag once the BOMs go, so it goes with them.
+        ("不便。<\ufeff\ufeff/p>施工", "不便。施工"),
+        ("公式 a <b 与 c\u200b", "公式 a <b 与 c"),
         ("", ""),
         (None, ""),
     ],
@@ -91,6 +94,15 @@ def test_strip_label(line, expected):
 )
 def test_drop_tag_text(value, expected):
     assert drop_tag_text(value) == expected
+
+
+def test_a_body_paragraph_loses_tags_written_out_as_text():
+    from crawler.extraction.items import ArticleItem
+    from crawler.extraction.loaders import ArticleLoader
+
+    loader = ArticleLoader(item=ArticleItem())
+    loader.add_value("body", ["合理安排路线。</p>", '<div class="x">发表评论</div>', "a < b 且 c > d"])
+    assert loader.load_item()["body"] == "合理安排路线。\n发表评论\na < b 且 c > d"
 
 
 def test_to_timestamp_uses_site_zone_and_fetch_time():

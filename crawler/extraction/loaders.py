@@ -34,7 +34,7 @@ _TAG_TEXT = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]{0,200})?/?>|<!--.*?--
 
 
 def drop_tag_text(value: str) -> str:
-    """Remove tags written out as text (``翰</p></p>墨`` → ``翰墨``) from a headline or byline."""
+    """Remove tags written out as text (``翰</p></p>墨`` → ``翰墨``) from a headline, byline or paragraph."""
     return _TAG_TEXT.sub("", value) if "<" in value else value
 
 
@@ -100,6 +100,8 @@ class ArticleLoader(ItemLoader):
     timestamp_in = MapCompose(to_timestamp)
     author_in = MapCompose(drop_tag_text, strip_label, clean_optional)
     source_in = MapCompose(drop_tag_text, strip_label, clean_optional)
+    # A damaged page (an unbalanced quote, a tag cut in two) leaves markup in its text.
+    body_in = MapCompose(drop_tag_text, clean_optional)
     breadcrumbs_out = Identity()
     body_out = Join("\n")
     images_in = Identity()

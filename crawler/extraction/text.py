@@ -7,7 +7,11 @@ import re
 
 # Zero-width characters, BOMs, soft hyphens and C0/C1 controls (tab and newline are spacing,
 # handled by the white-space rule below).
-_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_INVISIBLE_CHARS = "\u00ad\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
+# A damaged page can hold "<" + BOMs + "/p>": text to the parser, but a tag once the invisible
+# characters are dropped; it goes with them.
+_HIDDEN_TAG = re.compile(f"<[{_INVISIBLE_CHARS}]+/?[A-Za-z][A-Za-z0-9]*(?:\\s[^<>]{{0,200}})?/?>")
 
 
 def clean_text(value: str | None) -> str:
@@ -22,6 +26,8 @@ def clean_text(value: str | None) -> str:
     if value.isprintable() and "  " not in value and value[:1] != " " and value[-1:] != " ":
         return value
     # str.split() splits at the characters \s matches (both ask str.isspace()), and faster.
+    if "<" in value:
+        value = _HIDDEN_TAG.sub("", value)
     return " ".join(_INVISIBLE.sub("", value).split())
 
 
