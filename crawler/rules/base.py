@@ -173,14 +173,14 @@ class Rules:
         loader.add_value("author", author)
         loader.add_value("source", source)
         loader.add_value("breadcrumbs", crumbs)
+        related = (embedded.related_links if embedded else None) or self.related_links(page)
         if embedded is None and not self.body_css and fallback.is_tiny(paragraphs):
-            paragraphs = self.second_opinion(page, paragraphs, author, raw)
+            paragraphs = self.second_opinion(page, paragraphs, author, raw, related)
         capped = cap_paragraphs(paragraphs, limits.body_chars)
         if len(capped) < len(paragraphs) or (capped and capped[-1] is not paragraphs[len(capped) - 1]):
             logger.warning("Body of %s cut at %d characters (CAIJI_MAX_BODY_CHARS)", response.url, limits.body_chars)
         loader.add_value("body", capped)
         loader.add_value("images", self.images(page)[: limits.images])
-        related = (embedded.related_links if embedded else None) or self.related_links(page)
         loader.add_value("related_links", related[: limits.related_links])
         item = loader.load_item()
         item.setdefault("breadcrumbs", [])
@@ -277,9 +277,12 @@ class Rules:
             paragraphs = generic.drop_boilerplate_lines(paragraphs, page.title)
         return paragraphs
 
-    def second_opinion(self, page: Page, paragraphs: list[str], author: str | None, time_raw: str | None) -> list[str]:
+    def second_opinion(
+        self, page: Page, paragraphs: list[str], author: str | None, time_raw: str | None, related: list[dict]
+    ) -> list[str]:
         """The body when the scorer's is empty or tiny: on a page that says it is an article, the
-        best-scored block even if it reads like a list; then trafilatura's text when it has more."""
+        best-scored block even if it reads like a list; then trafilatura's text when it has more
+        (without the page's ``related`` entries)."""
         says_article = fallback.says_article(page.sel, author, time_raw)
         if page.content is None and says_article:
             page.use_content(*generic.find_content(page.sel, listing_ok=True))
@@ -287,7 +290,7 @@ class Rules:
         if fallback.is_tiny(paragraphs) and (page.content is not None or says_article):
             second = generic.drop_boilerplate_lines(fallback.trafilatura_paragraphs(page.response.text, page.url), page.title)
             # trafilatura keeps a related list's teasers as text; SPEC keeps them out of a body.
-            second = fallback.without_teasers(second, self.related_links(page))
+            second = fallback.without_teasers(second, related)
             if fallback.counted_chars(second) > fallback.counted_chars(paragraphs):
                 logger.debug("Body of %s from trafilatura's second opinion", page.url)
                 return second

@@ -303,7 +303,7 @@ class SiteSpider(PortalSpider):
         for href in related:
             url = absolute_url(response.url, href)
             # Most related articles were asked for already: no need to look at their address.
-            if url and url not in self._requested and self._on_site(url) and self.article_path.search(urlsplit(url).path):
+            if url and url not in self._requested and self._is_article(url):
                 request = self.article_request(url)
                 if request:
                     yield request
