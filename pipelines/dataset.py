@@ -24,6 +24,7 @@ import sqlite3
 import time
 import zlib
 from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
@@ -93,8 +94,10 @@ def write_json_atomic(path: Path, data: dict) -> None:
 class RotatingWriter:
     """Writes JSON lines to ``articles-<run_id>-<NNNN>.jsonl[.gz]``, a new file every N records."""
 
-    def __init__(self, directory: Path, run_id: str, max_records: int, compress: bool) -> None:
+    def __init__(self, directory: Path, run_id: str, max_records: int, compress: bool, durable: bool = True) -> None:
         self.directory = directory
+        #: Folder entries of new files fsynced (False with CAIJI_FSYNC=off).
+        self.durable = durable
         self.run_id = run_id
         self.max_records = max(1, max_records)
         self.suffix = ".jsonl.gz" if compress else ".jsonl"
@@ -111,6 +114,9 @@ class RotatingWriter:
         self._seq += 1
         self.directory.mkdir(parents=True, exist_ok=True)
         self._raw = self._part_path().open("xb")
+        if self.durable:
+            # A new file survives a power cut only once its folder's entry for it is on disk.
+            _fsync_dir(self.directory)
         # gzip.GzipFile.flush() ends a deflate block, so every flushed record can be read back.
         self._file = gzip.GzipFile(fileobj=self._raw, mode="wb", mtime=0) if self.suffix.endswith(".gz") else self._raw
         self._records = 0
@@ -210,6 +216,10 @@ class DatasetPipeline:
         # when nothing is written, and an unusable folder should stop the run before it fetches.
         try:
             run.dir.mkdir(parents=True, exist_ok=True)
+            if self.fsync != "off":
+                # The run's folder (and the spider's, when new) must outlive a power cut too.
+                _fsync_dir(run.dir.parent)
+                _fsync_dir(run.dir.parent.parent)
         except OSError as exc:
             # DatasetRun closes the spider on spider_opened (raising here would leave the other
             # pipelines' open_spider coroutines un-awaited).
@@ -217,7 +227,7 @@ class DatasetPipeline:
             return
         self.run = run
         max_records = int(self.settings.getfloat("CAIJI_FILE_RECORDS", 10000))
-        self.writer = RotatingWriter(run.dir, run.run_id, max_records, compress == "gzip")
+        self.writer = RotatingWriter(run.dir, run.run_id, max_records, compress == "gzip", durable=self.fsync != "off")
         self.recover_leftovers()
         try:
             write_json_atomic(self._run_info_path(run.dir, run.run_id), {"settings": self.record_settings()})
@@ -265,8 +275,14 @@ class DatasetPipeline:
         return True
 
     def _sync_due(self) -> None:
-        if self._pending and time.monotonic() - self._last_sync >= self.sync_seconds:
+        # Each tick is the deadline: a record waits at most one CAIJI_FSYNC_SECONDS.
+        if not self._pending:
+            return
+        try:
             self.sync()
+        except Exception:  # a store's own error (Redis): logged, the batch waits for the next tick
+            # Raised out of a LoopingCall, it would stop the timer for the rest of the run.
+            logger.exception("Could not sync the dataset; trying again in %s s", self.sync_seconds)
 
     def _write_failed(self, reason: str) -> None:
         assert self.run is not None
@@ -318,11 +334,8 @@ class DatasetPipeline:
         self.stats.inc_value("caiji/written")
         # Per-field counts of what was written, for the coverage check (crawler/checks/monitors.py):
         # measured here so that duplicates and rejected pages do not count.
-        for field in COVERAGE_FIELDS:
-            if record.get(field):
-                self.stats.inc_value(f"caiji/field/{field}")
-        if any(image.get("caption") for image in record.get("images") or ()):
-            self.stats.inc_value("caiji/field/captions")
+        for field in present_fields(record):
+            self.stats.inc_value(f"caiji/field/{field}")
         self.newest.add(record)
         return item
 
@@ -526,13 +539,19 @@ class DatasetPipeline:
             # coverage per night without reading the data files.
             "fields": {field: stats.get_value(f"caiji/field/{field}") or 0 for field in COVERAGE_COUNTS},
             "newest": self.newest.entries(),
-            # What `scrapy crawl` exits with and why (SPEC §4): RunOutcome and the checks set it
-            # before this; a write failure of this pipeline is added here.
-            "outcome": {
-                "exit_code": int(stats.get_value("caiji/exit_code") or 0) or (1 if self._failed else 0),
-                "failure": stats.get_value("caiji/failure") or self._failed,
-            },
+            # What `scrapy crawl` exits with and why (SPEC §4), as RunOutcome, the checks and this
+            # pipeline's write failures (_fail) set it.
+            "outcome": {"exit_code": int(stats.get_value("caiji/exit_code") or 0), "failure": stats.get_value("caiji/failure")},
         }
+
+
+def present_fields(record: dict) -> Iterator[str]:
+    """The names of :data:`COVERAGE_COUNTS` a record has (``captions``: an image with a caption)."""
+    for field in COVERAGE_FIELDS:
+        if record.get(field):
+            yield field
+    if any(isinstance(image, dict) and image.get("caption") for image in record.get("images") or ()):
+        yield "captions"
 
 
 class NewestArticles:

@@ -34,7 +34,9 @@ class Charts:
         if font is not None:
             # Registering a file is how matplotlib is told of a font its cache was built without
             # (fonts-noto-cjk installed after matplotlib first ran).
-            font_manager.fontManager.addfont(font.path)
+            # Once per process: each call appends the file's faces to matplotlib's list again.
+            if font.family not in {entry.name for entry in font_manager.fontManager.ttflist}:
+                font_manager.fontManager.addfont(font.path)
             self.families = [font.family, "DejaVu Sans"]
 
     @contextmanager

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.extraction.dates import read_iso_time
-from pipelines.dataset import COVERAGE_COUNTS, NEWEST_ARTICLES, NewestArticles, reason_key
+from pipelines.dataset import COVERAGE_COUNTS, NEWEST_ARTICLES, NewestArticles, present_fields, reason_key
 
 #: The fields whose coverage the report plots, with their labels.
 PLOTTED_FIELDS = {
@@ -64,10 +64,7 @@ class Run:
     new: int = 0
     changed: int = 0
     unchanged: int = 0
-    duplicates: int = 0
-    skipped: int = 0
     pages: int = 0
-    http_errors: int = 0
     rejected: dict[str, int] = field(default_factory=dict)
     #: Records written with each field (``COVERAGE_COUNTS``); None when nothing recorded them.
     fields: dict[str, int] | None = None
@@ -77,7 +74,6 @@ class Run:
     failure: str | None = None
     #: ``manifest``; ``files`` when the counts were read from the data and rejects files.
     source: str = "manifest"
-    files: list[str] = field(default_factory=list)
 
     @property
     def duration(self) -> float | None:
@@ -338,7 +334,6 @@ def _read_run(site: str, folder: Path, run_id: str, kinds: dict[str, list[str]],
         for name in data + sorted(kinds.get("part", [])):
             run.written += _scan_records(folder / name, run.fields, newest, problems, where)
         run.newest = newest.entries()
-        run.files = data
         for name in kinds.get("rejects", []):
             run.rejected = _count_rejects(folder / name, problems, where)
         return run
@@ -372,17 +367,13 @@ def _from_manifest(site: str, night: str, run_id: str, m: dict[str, Any]) -> Run
         new=_count(counts.get("new")),
         changed=_count(counts.get("changed")),
         unchanged=_count(counts.get("unchanged")),
-        duplicates=_count(counts.get("duplicates")),
-        skipped=_count(counts.get("skipped")),
         pages=_count(counts.get("pages")),
-        http_errors=_count(counts.get("http_errors")),
         rejected={str(k): _count(v) for k, v in rejected.items()},
         fields={k: _count(fields.get(k)) for k in COVERAGE_COUNTS} if fields is not None else None,
         newest=[a for a in m.get("newest") or [] if isinstance(a, dict)],
         checks=m.get("checks") if isinstance(m.get("checks"), dict) else None,
         exit_code=_count(outcome.get("exit_code")) if outcome else None,
         failure=_text(outcome.get("failure")) if outcome else None,
-        files=[str(f.get("name")) for f in files],
     )
 
 
@@ -439,14 +430,8 @@ def _scan_records(path: Path, fields: dict[str, int], newest: NewestArticles, pr
             if not isinstance(record, dict):
                 continue
             records += 1
-            for name in COVERAGE_COUNTS:
-                value = (
-                    any(isinstance(i, dict) and i.get("caption") for i in record.get("images") or ())
-                    if name == "captions"
-                    else record.get(name)
-                )
-                if value:
-                    fields[name] = fields.get(name, 0) + 1
+            for name in present_fields(record):
+                fields[name] = fields.get(name, 0) + 1
             newest.add(record)
     except (OSError, EOFError, zlib.error) as exc:
         problems.append(f"{where}/{path.name} could not be read to the end ({_short(exc)}); {records} records counted")

@@ -177,18 +177,24 @@ class RedisArticleStore:
         )
         return bool(kept)
 
-    def mark(self, record: dict, identity: str, spider: str) -> None:
-        """Record that ``record`` is durably in the dataset, and release its claim."""
+    def mark(self, record: dict, identity: str, spider: str, client: redis.client.Pipeline | None = None) -> None:
+        """Record that ``record`` is durably in the dataset, and release its claim (on ``client``
+        when given: a pipeline that sends it later)."""
         now = datetime.now(UTC).isoformat(timespec="seconds")
         self._mark(
             keys=[self.articles, self.urls, self.hashes, self._claim_key(identity, record["content_hash"])],
             args=[identity, record["url"], record["content_hash"], self.run_id, record.get("timestamp") or "", now, spider],
+            client=client,
         )
 
     def mark_many(self, entries: list[tuple[dict, str]], spider: str) -> None:
-        """:meth:`mark` each ``(record, identity)``."""
+        """:meth:`mark` each ``(record, identity)``, in one round trip."""
+        if not entries:
+            return
+        pipe = self.server.pipeline(transaction=False)
         for record, identity in entries:
-            self.mark(record, identity, spider)
+            self.mark(record, identity, spider, client=pipe)
+        pipe.execute()
 
     def count(self) -> int:
         """How many articles the store holds."""

@@ -48,8 +48,24 @@ RELATED_KEYS = ("related", "relatedArticles", "relatedNews", "recommend", "recom
 URL_KEYS = ("url", "href", "link", "shareUrl")
 #: A body shorter than this (characters of text) is a teaser or a summary, not an article.
 MIN_BODY_CHARS = 20
-#: JSON-LD types that hold an article.
-ARTICLE_TYPES = {"Article", "NewsArticle", "ReportageNews", "BlogPosting", "AnalysisNewsArticle", "TechArticle"}
+#: schema.org types of an article page (JSON-LD ``@type``).
+ARTICLE_TYPES = frozenset(
+    {
+        "Article",
+        "NewsArticle",
+        "BlogPosting",
+        "ReportageNews",
+        "AnalysisNewsArticle",
+        "OpinionNewsArticle",
+        "BackgroundNewsArticle",
+        "ScholarlyArticle",
+        "TechArticle",
+        "Report",
+        "SocialMediaPosting",
+        "DiscussionForumPosting",
+        "LiveBlogPosting",
+    }
+)
 #: Elements single-page apps mount into, by id.
 APP_ROOT_IDS = ("app", "root", "__next", "__nuxt", "___gatsby", "main-app", "App")
 

@@ -22,7 +22,6 @@ from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 
-from crawler.render.addon import browser_path
 from crawler.signals import page_rejected
 from crawler.spiders.middlewares import scope_problem
 from crawler.spiders.rendering import RENDER_META
@@ -51,7 +50,9 @@ class RenderingDownloadHandler(HTTP11DownloadHandler):
         self.block_types = frozenset(t.strip().lower() for t in settings.getlist("CAIJI_RENDER_BLOCK_TYPES"))
         self.block_hosts = tuple(h.strip().lower().lstrip(".") for h in settings.getlist("CAIJI_RENDER_BLOCK_HOSTS") if h.strip())
         self.allow_hosts = tuple(h.strip().lower().lstrip(".") for h in settings.getlist("CAIJI_RENDER_ALLOW_HOSTS") if h.strip())
-        self.executable = browser_path(settings)
+        # What the add-on put there (CAIJI_BROWSER_PATH, else Chromium on PATH) unless the user
+        # named a browser in PLAYWRIGHT_LAUNCH_OPTIONS: the one that is launched.
+        self.executable = settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS").get("executable_path")
         self.browser: Any = None  # scrapy-playwright's handler, once a page asked for it
         self._starting = asyncio.Lock()
         self._pages = 0

@@ -14,6 +14,7 @@ import re
 from lxml import etree
 from parsel import Selector
 
+from crawler.extraction.embedded import ARTICLE_TYPES
 from crawler.extraction.loaders import has_tag_text
 from crawler.extraction.text import clean_text
 from crawler.rules import generic
@@ -24,24 +25,6 @@ logger = logging.getLogger(__name__)
 #: dateline, rather than an article's text.
 TINY_BODY_CHARS = 80
 
-# schema.org types of an article page (JSON-LD @type).
-_ARTICLE_TYPES = frozenset(
-    {
-        "Article",
-        "NewsArticle",
-        "BlogPosting",
-        "ReportageNews",
-        "AnalysisNewsArticle",
-        "OpinionNewsArticle",
-        "BackgroundNewsArticle",
-        "ScholarlyArticle",
-        "TechArticle",
-        "Report",
-        "SocialMediaPosting",
-        "DiscussionForumPosting",
-        "LiveBlogPosting",
-    }
-)
 # Metadata only an article page carries: its own publication time.
 _ARTICLE_META = frozenset({"article:published_time", "og:article:published_time", "datePublished", "pubdate", "publishdate"})
 _COUNTED = re.compile(r"[^\u4e00-\u9fff\u3400-\u4dbfA-Za-z0-9]+")
@@ -84,7 +67,7 @@ def says_article(sel: Selector, byline: str | None = None, timestamp: str | None
     for entry in generic.json_ld(sel):
         types = entry.get("@type")
         types = types if isinstance(types, list) else [types]
-        if any(isinstance(t, str) and t in _ARTICLE_TYPES for t in types):
+        if any(isinstance(t, str) and t in ARTICLE_TYPES for t in types):
             return True
     if next(doc.iter("article"), None) is not None:
         return True

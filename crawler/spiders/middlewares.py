@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 from urllib.parse import urlsplit
 
 from scrapy import signals
@@ -12,19 +11,13 @@ from scrapy.http import Request
 from twisted.internet.error import DNSLookupError
 
 from crawler.signals import page_rejected
-from crawler.spiders.resolver import ScopedResolver
+from crawler.spiders.resolver import ScopedResolver, is_private_address
 
 
 def is_private_host(host: str) -> bool:
     """True for ``localhost`` and literal loopback, private, link-local or reserved addresses."""
     host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return address.is_private or address.is_loopback or address.is_link_local or address.is_reserved or address.is_unspecified
+    return host == "localhost" or host.endswith(".localhost") or is_private_address(host)
 
 
 def scope_problem(url: str, spider: object) -> str | None:

@@ -57,7 +57,9 @@ class RenderPolicy:
         """What a rejection of a page with nothing in it should add about rendering."""
         if response.meta.get(RENDER_META):
             return " (after rendering in the browser)"
+        if self.mode != "off":
+            return ""
         shell = script_shell(response_selector(response))
-        if shell and self.mode == "off":
+        if shell:
             return f"; the page builds it with JavaScript ({shell}) and rendering is off (CAIJI_RENDER=off)"
         return ""
