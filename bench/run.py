@@ -18,9 +18,17 @@ What is measured (all in one run, so the ratios hold on a shared, noisy machine)
   does nothing, with the project's settings (middlewares, extensions): Scrapy's own cost.
 - ``crawl_full_pps``: ``tftnews`` from the home page over the same portal: link discovery,
   incremental store, extraction, cleaning, OpenCC, schema validation, dedup, dataset writer.
+- ``crawl_full_w<N>_pps`` (N from ``--workers``, default 0,1,2,4): the full crawl with
+  ``CAIJI_EXTRACT_WORKERS=N`` (0: extraction in the reactor's thread). ``reactor_cpu_ms_per_page``:
+  CPU of the crawl's reactor thread (``time.thread_time`` from spider open to close) per page in the
+  full crawl with the default workers, beside ``reactor_cpu_ms_per_page_noop``, the no-op crawl's.
+  ``cpu_ms_per_page_main`` / ``cpu_ms_per_page_workers``: the one-worker crawl's CPU split (its
+  process, all threads / its workers), and ``projected_pps_<C>_cores`` what that split allows on C
+  cores: min(1 / main, (C − 1) / workers), on paper.
 - ``opencc_share``: of the full crawl's CPU time (user + system, spider open to close), the share
   spent in the ScriptPipeline's detection and conversion (the CPU time of the crawl's thread
-  inside those two calls: wall time would count the moments the process waits for a core).
+  inside those two calls: wall time would count the moments the process waits for a core);
+  measured on the ``CAIJI_EXTRACT_WORKERS=0`` crawl, where OpenCC runs in the crawl's process.
 - ``crawl_render_pps``: pages rendered per second by ``jsnews`` (default settings: CAIJI_RENDER=auto,
   4 pages open in the browser) over the JavaScript portal plus ``--js-articles`` script-only
   articles (bench/jsportal.py): every list page and every such article goes through headless
@@ -28,7 +36,9 @@ What is measured (all in one run, so the ratios hold on a shared, noisy machine)
 - ``render_share_auto``: share of the pages of a ``generic`` crawl of the plain portal (the
   ``--pages`` one, CAIJI_RENDER=auto) that were sent to the browser; must be 0.
   ``render_share_auto_site``: the same for the full ``tftnews`` crawl.
-- ``rss_mb_<n>``: peak RSS (``ru_maxrss``) of the full crawl's process over an n-article portal.
+- ``rss_mb_<n>``: peak RSS (``ru_maxrss``) of the full crawl's process over an n-article portal;
+  ``tree_rss_mb_<n>``: the peak of the sum of the RSS of that process and its extraction workers
+  (sampled every 0.2 s).
 - ``crawl_full_pps_fsync_<mode>`` (``--only fsync``): the full crawl with ``CAIJI_FSYNC`` set to
   ``off``, ``batch`` (the default) and ``every``, taking turns ``--fsync-rounds`` times (default 3),
   each mode's best round; what durability costs on this machine's disk (the data dir is in the
@@ -244,14 +254,25 @@ def _child_crawl(spider: str, base: str, pages: int, data_dir: str, out: str, pr
     process = CrawlerProcess(settings)
     marks: dict[str, tuple[float, float]] = {}
 
-    def now() -> tuple[float, float]:
+    def now() -> tuple[float, float, float]:
         usage = resource.getrusage(resource.RUSAGE_SELF)
-        return time.perf_counter(), usage.ru_utime + usage.ru_stime
+        # The signals fire in the reactor's thread: thread_time() is that thread's CPU.
+        return time.perf_counter(), usage.ru_utime + usage.ru_stime, time.thread_time()
+
+    tree_rss = [0]
+
+    def sample_tree_rss() -> None:
+        tree_rss[0] = max(tree_rss[0], _tree_rss_kb(os.getpid()))
 
     crawler = process.create_crawler(NoopSpider if spider == "noop" else spider)
 
     def opened(spider) -> None:
         marks["open"] = now()
+        from twisted.internet import task
+
+        # The crawl's process and its extraction workers, sampled (ru_maxrss is one process's).
+        marks["rss"] = task.LoopingCall(sample_tree_rss)
+        marks["rss"].start(0.2)
         if os.environ.get("BENCH_RSS_TRACE"):
             from twisted.internet import task
 
@@ -278,6 +299,7 @@ def _child_crawl(spider: str, base: str, pages: int, data_dir: str, out: str, pr
             marks["trace"].start(1.0)
 
     def closed(spider, reason) -> None:
+        sample_tree_rss()
         marks["close"] = now()
         if os.environ.get("BENCH_TRACEMALLOC"):
             import tracemalloc
@@ -306,7 +328,9 @@ def _child_crawl(spider: str, base: str, pages: int, data_dir: str, out: str, pr
             profiler.output_text(unicode=True, color=False, show_all=os.environ.get("BENCH_PROFILE_ALL") == "1")
         )
     stats = crawler.stats.get_stats()
-    (wall0, cpu0), (wall1, cpu1) = marks["open"], marks["close"]
+    # The extraction workers have exited and been waited for by now: their CPU is the children's.
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    (wall0, cpu0, thread0), (wall1, cpu1, thread1) = marks["open"], marks["close"]
     result = {
         "spider": spider,
         "pages": stats.get("response_received_count", 0),
@@ -314,6 +338,10 @@ def _child_crawl(spider: str, base: str, pages: int, data_dir: str, out: str, pr
         "written": stats.get("caiji/written", 0),
         "seconds": wall1 - wall0,
         "cpu_seconds": cpu1 - cpu0,
+        "reactor_cpu_seconds": thread1 - thread0,
+        "workers": stats.get("caiji/extract/workers", 0),
+        "tree_rss_mb": tree_rss[0] / 1024,
+        "workers_cpu_seconds": children.ru_utime + children.ru_stime,
         "script_seconds": script_seconds[0],
         "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "finish_reason": stats.get("finish_reason"),
@@ -322,7 +350,24 @@ def _child_crawl(spider: str, base: str, pages: int, data_dir: str, out: str, pr
         "rendered": stats.get("caiji/render/rendered", 0),
     }
     result["pps"] = result["pages"] / result["seconds"]
+    result["reactor_cpu_ms_per_page"] = 1000 * result["reactor_cpu_seconds"] / max(1, result["pages"])
     Path(out).write_text(json.dumps(result))
+
+
+def _tree_rss_kb(pid: int) -> int:
+    """Resident memory of ``pid`` and all its descendants, in KB (Linux ``/proc``)."""
+    total = 0
+    todo = [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += int(status.split("VmRSS:")[1].split()[0])
+            for task_dir in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(c) for c in (task_dir / "children").read_text().split()]
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile
+    return total
 
 
 # --- the table ----------------------------------------------------------------------------------
@@ -336,11 +381,20 @@ TARGETS = [
     ("render_share_auto", "= 0 (plain portal)", lambda r: r["render_share_auto"], -0.0),
     ("rss_mb_2000", "≤ 250 MB", lambda r: r["rss_mb_2000"], -250),
     ("rss_mb_20000", "≤ 1.2 × rss_mb_2000", lambda r: r["rss_mb_20000"] / r["rss_mb_2000"], -1.2),
+    ("crawl_full_w1_pps", "≥ 1.4 × crawl_full_w0_pps", lambda r: r["crawl_full_w1_pps"] / r["crawl_full_w0_pps"], 1.4),
+    (
+        "reactor_cpu_ms_per_page",
+        "≤ 1.3 × no-op's",
+        lambda r: r["reactor_cpu_ms_per_page"] / r["reactor_cpu_ms_per_page_noop"],
+        -1.3,
+    ),
+    ("tree_rss_mb_20000", "≤ 300 MB", lambda r: r["tree_rss_mb_20000"], -300),
+    ("tree_rss_mb_20000", "≤ 1.2 × tree_rss_mb_2000", lambda r: r["tree_rss_mb_20000"] / r["tree_rss_mb_2000"], -1.2),
 ]
 
 
 def table(results: dict) -> str:
-    rows = [f"{'figure':<22} {'value':>10}", "-" * 33]
+    rows = [f"{'figure':<28} {'value':>10}", "-" * 39]
     for key in (
         "lxml_parse_pps",
         "extract_site_pps",
@@ -355,10 +409,23 @@ def table(results: dict) -> str:
         "opencc_share",
         "rss_mb_2000",
         "rss_mb_20000",
+        "tree_rss_mb_2000",
+        "tree_rss_mb_20000",
+        "crawl_full_w0_pps",
+        "crawl_full_w1_pps",
+        "crawl_full_w2_pps",
+        "crawl_full_w4_pps",
+        "reactor_cpu_ms_per_page_noop",
+        "reactor_cpu_ms_per_page",
+        "cpu_ms_per_page_main",
+        "cpu_ms_per_page_workers",
+        "projected_pps_2_cores",
+        "projected_pps_8_cores",
+        "projected_pps_16_cores",
     ):
         value = results.get(key)
         rows.append(
-            f"{key:<22} {'-' if value is None else (f'{value:.3f}' if key.endswith('_share') or 'share_' in key or key == 'crawl_render_pps' else f'{value:.0f}'):>10}"
+            f"{key:<28} {'-' if value is None else (f'{value:.3f}' if key.endswith('_share') or 'share_' in key or key == 'crawl_render_pps' or 'ms_per_page' in key else f'{value:.0f}'):>10}"
         )
     rows += ["", f"{'target':<44} {'ratio':>8}  met", "-" * 58]
     for key, text, ratio, bound in TARGETS:
@@ -390,6 +457,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
     parser.add_argument("--profile", type=Path, help="write a pyinstrument profile of the full crawl to this file")
     parser.add_argument("--only", choices=["extract", "crawl", "render", "fsync"], help="run one part of the benchmark")
+    parser.add_argument(
+        "--workers", default="0,1,2,4", help="CAIJI_EXTRACT_WORKERS values of the full crawls compared (default 0,1,2,4)"
+    )
     parser.add_argument("--js-articles", type=int, default=200, help="articles added to the JavaScript portal (default 200)")
     parser.add_argument("--fsync-rounds", type=int, default=3, help="turns of each CAIJI_FSYNC mode with --only fsync")
     args = parser.parse_args(argv)
@@ -415,21 +485,46 @@ def main(argv: list[str] | None = None) -> int:
         full = crawl("tftnews", args.pages, args.profile)
         results["crawl_noop_pps"] = noop["pps"]
         results["crawl_full_pps"] = full["pps"]
-        results["opencc_share"] = full["script_seconds"] / full["cpu_seconds"]
         results.setdefault("crawls", {}).update({"noop": noop, "full": full})
         results["render_share_auto_site"] = full["render_pages"] / max(1, full["pages"])
         results[f"rss_mb_{args.pages}"] = full["rss_mb"]
+        results[f"tree_rss_mb_{args.pages}"] = full["tree_rss_mb"]
+        results["reactor_cpu_ms_per_page_noop"] = noop["reactor_cpu_ms_per_page"]
+        results["reactor_cpu_ms_per_page"] = full["reactor_cpu_ms_per_page"]
+        for workers in [int(w) for w in args.workers.split(",") if w.strip()]:
+            print(f"crawls: {args.pages} articles, CAIJI_EXTRACT_WORKERS={workers} …", file=sys.stderr, flush=True)
+            run = crawl("tftnews", args.pages, settings=f"CAIJI_EXTRACT_WORKERS={workers}")
+            results[f"crawl_full_w{workers}_pps"] = run["pps"]
+            results["crawls"][f"full_w{workers}"] = run
+            if workers == 0:
+                # OpenCC's share is measured where it runs in the crawl's process: with no workers.
+                results["opencc_share"] = run["script_seconds"] / run["cpu_seconds"]
+            if workers == 1:
+                results.update(scaling(run))
         for size in [int(s) for s in args.rss_pages.split(",") if s.strip()]:
             if f"rss_mb_{size}" not in results:
                 print(f"peak RSS: {size} articles …", file=sys.stderr, flush=True)
                 run = crawl("tftnews", size)
                 results[f"rss_mb_{size}"] = run["rss_mb"]
+                results[f"tree_rss_mb_{size}"] = run["tree_rss_mb"]
                 results["crawls"][f"full_{size}"] = run
     results["machine"] = {"nproc": os.cpu_count(), "cpu": _cpu_model(), "date": datetime.now(UTC).strftime("%Y-%m-%d")}
     print(table(results))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return 0
+
+
+def scaling(run: dict) -> dict:
+    """Pages/s a machine with more cores would reach, on paper, from a one-worker crawl's CPU split:
+    the reactor thread caps it at 1 / (its CPU a page), the workers at (cores − 1) / (theirs)."""
+    pages = max(1, run["pages"])
+    main = run["cpu_seconds"] / pages  # the crawl's process, all its threads
+    worker = run["workers_cpu_seconds"] / pages
+    out = {"cpu_ms_per_page_main": 1000 * main, "cpu_ms_per_page_workers": 1000 * worker}
+    for cores in (2, 8, 16):
+        out[f"projected_pps_{cores}_cores"] = min(1 / main, (cores - 1) / worker) if worker else 1 / main
+    return out
 
 
 def fsync_costs(pages: int, rounds: int, json_path: Path | None) -> int:

@@ -121,6 +121,15 @@ CAIJI_ARTICLE_STORE = None
 CAIJI_MAX_BODY_CHARS = 200_000
 CAIJI_MAX_IMAGES = 300
 CAIJI_MAX_RELATED = 100
+# Article pages are extracted (charset, parse, rules, cleaning, script, hash) in worker processes,
+# off the reactor's thread (crawler/workers/): auto = cores - 1 (at least 1); 0 = in the crawl's
+# own thread. A page whose extraction crashes its worker or runs past CAIJI_EXTRACT_TIMEOUT
+# seconds (0: no limit) is rejected with that reason; the worker is replaced.
+CAIJI_EXTRACT_WORKERS = "auto"
+CAIJI_EXTRACT_TIMEOUT = 60
+# `module.function` called with each article page's URL and bytes where it is extracted, before
+# extraction: fault injection and debugging (tests make a worker crash or hang with it).
+CAIJI_EXTRACT_HOOK = None
 # The timezone a site's rules read times in when they name none.
 CAIJI_DEFAULT_TIMEZONE = "Asia/Shanghai"
 # Checks of the finished crawl: a failed check makes the run exit 1 (SPEC §4).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from itemadapter import ItemAdapter
 
+from crawler.extraction.items import FinishedArticle
 from crawler.extraction.text import clean_optional, clean_paragraphs, clean_text
 
 _TEXT_FIELDS = ("title", "author", "source")
@@ -31,5 +32,6 @@ class CleaningPipeline:
     """Cleans text before script conversion, whatever rules extracted it."""
 
     def process_item(self, item):
-        clean_record(ItemAdapter(item))
+        if not isinstance(item, FinishedArticle):
+            clean_record(ItemAdapter(item))
         return item

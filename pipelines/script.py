@@ -9,7 +9,7 @@ from itemadapter import ItemAdapter
 from opencc import OpenCC
 from scrapy.crawler import Crawler
 
-from crawler.extraction.items import content_hash
+from crawler.extraction.items import FinishedArticle, content_hash
 from crawler.extraction.text import is_cjk
 
 #: CAIJI_SCRIPT_TARGET → OpenCC configuration.
@@ -194,6 +194,8 @@ class ScriptPipeline:
         return cls((crawler.settings.get("CAIJI_SCRIPT_TARGET") or "none").strip().lower())
 
     def process_item(self, item):
+        if isinstance(item, FinishedArticle):
+            return item
         adapter = ItemAdapter(item)
         adapter["script"] = {"detected": self.detector.detect(text_values(adapter)), "target": self.converter.target}
         self.converter.convert_item(adapter)

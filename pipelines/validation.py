@@ -7,7 +7,7 @@ import re
 from itemadapter import ItemAdapter
 from jsonschema import Draft202012Validator
 
-from crawler.extraction.items import FIELDS, ordered_record
+from crawler.extraction.items import FIELDS, FinishedArticle, ordered_record
 from pipelines import RejectItem
 from schema import article_schema
 
@@ -260,6 +260,8 @@ class ValidationPipeline:
         self.validator = RecordValidator(fast=True)
 
     def process_item(self, item):
+        if isinstance(item, FinishedArticle) and item.schema_checked:
+            return item
         adapter = ItemAdapter(item)
         if not adapter.get("title"):
             raise RejectItem("missing title", "validate")

@@ -20,6 +20,7 @@ STAGES = [
     ("rules", ["crawler.rules"]),
     ("state", ["crawler.state"]),
     ("pipelines", ["pipelines"]),
+    ("workers", ["crawler.workers"]),
     ("spiders", ["crawler.spiders"]),
     ("render", ["crawler.render"]),
     ("checks", ["crawler.checks"]),

@@ -9,7 +9,6 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from crawler.checks.report import NothingToReport, read_dataset
-from crawler.checks.report_page import write_report
 from crawler.state.run import DatasetRun
 
 logger = logging.getLogger(__name__)
@@ -35,6 +34,9 @@ class ReportAtEnd:
         run = self.crawler.get_extension(DatasetRun)
         if run is None or not (run.dir / f"manifest-{run.run_id}.json").exists():
             return  # a run that did not start (lock held, data dir unusable) has nothing new to show
+        # Imported here: the page's charts bring matplotlib, ~45 MB in every crawl that never uses it.
+        from crawler.checks.report_page import write_report
+
         path = run.dir / "report.html"
         try:
             report = read_dataset(run.data_dir, site=run.spider_name, nights=self.nights)

@@ -155,6 +155,11 @@ def markup_problem(body: bytes) -> str | None:
     return None
 
 
+#: Request meta key: the page's bytes go to an extraction worker, which decides its charset (and
+#: refuses unparsable markup) itself; the crawl's process never decodes it.
+DECODED_IN_WORKER = "caiji_decoded_in_worker"
+
+
 class CharsetMiddleware:
     """Decodes HTML by what its bytes are, not only by what it declares (see :func:`detect_encoding`);
     refuses markup the parser would take minutes over.
@@ -164,7 +169,7 @@ class CharsetMiddleware:
     """
 
     def process_response(self, request, response: Response, spider=None) -> Response:
-        if not isinstance(response, HtmlResponse):
+        if not isinstance(response, HtmlResponse) or request.meta.get(DECODED_IN_WORKER):
             return response
         problem = markup_problem(response.body)
         if problem:

@@ -47,6 +47,22 @@ class ArticleItem(scrapy.Item):
     content_hash = scrapy.Field()
 
 
+class FinishedArticle(ArticleItem):
+    """An article already cleaned, converted and hashed where it was extracted (crawler/workers/):
+    the cleaning and script pipelines pass it on as it is, and the validation pipeline takes the
+    schema check made there when it passed (``schema_checked``)."""
+
+    def __init__(self, *args, schema_checked: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # A copy (Item.copy) does not carry it: the copy is checked again.
+        self._schema_checked = schema_checked
+
+    @property
+    def schema_checked(self) -> bool:
+        """True when the record, in SPEC key order, passed the schema's fast check where it was made."""
+        return self._schema_checked
+
+
 def ordered_record(item: dict | scrapy.Item) -> dict:
     """The record with every SPEC key present, in SPEC order (missing: null or [])."""
     return {key: item.get(key, [] if key in LIST_FIELDS else None) for key in FIELDS}

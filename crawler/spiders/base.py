@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
@@ -18,17 +18,16 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
-from crawler.extraction.charset import is_html
+from crawler.extraction.charset import DECODED_IN_WORKER, is_html
 from crawler.extraction.css import release, response_select
 from crawler.extraction.html import absolute_url
-from crawler.extraction.items import ArticleItem
-from crawler.rules import Limits, NoArticle, Rules, get_rules
+from crawler.extraction.items import ArticleItem, FinishedArticle
+from crawler.rules import Limits, Rules, get_rules
 from crawler.signals import page_rejected
-from crawler.spiders.rendering import RENDER_META, RenderPolicy, render_mode
+from crawler.spiders.rendering import READ_PAGE, RENDER_META, RenderPolicy, render_mode
 from crawler.state.run import DatasetRun
-
-#: A split article longer than this is cut: a 下一页 loop must not run forever.
-MAX_ARTICLE_PAGES = 20
+from crawler.workers.extraction import Extraction
+from crawler.workers.page import CRASHED, ERROR, IGNORED, NEXT, NO_ARTICLE, TIMED_OUT, PageJob, PageResult
 
 
 def is_loopback(url: str) -> bool:
@@ -49,6 +48,8 @@ class PortalSpider(scrapy.Spider):
     default_start_url: ClassVar[str | None] = None
     #: CAIJI_INCREMENTAL when the setting is left unset (SPEC §3: on for site spiders).
     incremental_by_default: ClassVar[bool] = True
+    #: Links in an article to related articles, followed too (None: not followed).
+    related_links_css: ClassVar[str | None] = None
 
     def __init__(self, start_url: str | None = None, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -66,6 +67,8 @@ class PortalSpider(scrapy.Spider):
         self.refresh_days = 2.0
         self.limits = Limits()
         self.render = RenderPolicy("auto", self.rules)
+        # Where article pages are extracted (worker processes or this one): from the crawl's settings.
+        self.extraction: Extraction | None = None
         # Article URLs already requested in this run; Scrapy's dupefilter would drop them too,
         # but only after a store look-up each.
         self._requested: set[str] = set()
@@ -86,6 +89,7 @@ class PortalSpider(scrapy.Spider):
         spider.limits = Limits.from_settings(settings)
         try:
             spider.render = RenderPolicy(render_mode(settings), spider.rules)
+            spider.extraction = Extraction.from_crawler(crawler)
         except ValueError as exc:
             raise UsageError(str(exc), print_help=False) from None
         crawler.signals.connect(spider.on_spider_error, signal=signals.spider_error)
@@ -101,13 +105,21 @@ class PortalSpider(scrapy.Spider):
         if self.incremental and self._stored_and_settled(url):
             self.crawler.stats.inc_value("caiji/skipped_stored")
             return None
-        kwargs["meta"] = {**self.render.direct(), **kwargs.get("meta", {})}
+        kwargs["meta"] = {**self.article_meta(), **kwargs.get("meta", {})}
         return scrapy.Request(url, callback=self.parse_article, errback=self.on_error, **kwargs)
 
-    def render_again(self, response: Response, kind: str) -> scrapy.Request | None:
+    def article_meta(self) -> dict:
+        """Meta of a request for an article page: how it is fetched, and where it is decoded."""
+        meta = self.render.direct()
+        if self.extraction is not None and self.extraction.in_workers:
+            meta[DECODED_IN_WORKER] = True
+        return meta
+
+    def render_again(self, response: Response, kind: str, shell: str | object | None = READ_PAGE) -> scrapy.Request | None:
         """The page fetched again through the browser, when the plain page gave nothing and the
-        site rules or the page itself say a script builds it (once; the reason goes in the stats)."""
-        reason = self.render.again(kind, response)
+        site rules or the page itself say a script builds it (once; the reason goes in the stats).
+        ``shell``: what the page's extraction found of a script shell, when it was looked for there."""
+        reason = self.render.again(kind, response, shell)
         if reason is None:
             return None
         self.crawler.stats.inc_value(f"caiji/render/reason/{reason}")
@@ -129,8 +141,9 @@ class PortalSpider(scrapy.Spider):
 
     # --- article pages ----------------------------------------------------------------------
 
-    def parse_article(self, response: Response, first: ArticleItem | None = None, pages: int = 1) -> Iterator[Any]:
-        """Extract the article; follow 下一页 and merge continuation pages into one record."""
+    async def parse_article(self, response: Response, first: ArticleItem | None = None, pages: int = 1) -> AsyncIterator[Any]:
+        """Extract the article (in a worker process: crawler/workers/); follow 下一页 and merge
+        continuation pages into one record; follow related articles."""
         if not is_html(response):
             if first is not None:
                 yield first
@@ -140,32 +153,69 @@ class PortalSpider(scrapy.Spider):
                 "fetch",
             )
             return
+        job = PageJob(
+            url=response.url,
+            body=response.body,
+            content_type=response.headers.get(b"Content-Type", b"").decode("latin-1"),
+            rules=self.rules.name,
+            fetched_at=datetime.now(UTC),
+            first=dict(first) if first is not None else None,
+            pages=pages,
+            rendered=bool(response.meta.get(RENDER_META)),
+            related_css=self.related_links_css,
+        )
+        result = await self.extraction.extract(response, job)
+        for output in self._outputs(response, result, first, pages):
+            yield output
+        for url in result.related:
+            request = self.related_request(url)
+            if request is not None:
+                yield request
+
+    def _outputs(self, response: Response, result: PageResult, first: ArticleItem | None, pages: int) -> Iterator[Any]:
+        if result.kind == IGNORED:
+            # Markup the parser would take minutes over, found where the page was decoded.
+            if first is not None:
+                yield first
+            self.ignored(response.url, result.reason)
+            return
         self.crawler.stats.inc_value("caiji/pages_ok")
-        try:
-            item = self.rules.extract(response, datetime.now(UTC), self.limits)
-        except NoArticle as exc:
-            again = self.render_again(response, "article")
+        if result.kind in (ERROR, CRASHED, TIMED_OUT):
+            # The article's first pages are kept (its cleaning and script are left to the pipelines).
+            if first is not None:
+                yield first
+            if result.kind == ERROR:
+                name = result.reason.split(":", 1)[0]
+                self.crawler.stats.inc_value(f"caiji/extract_error/{name}")
+                self.reject(response.url, f"extraction error: {result.reason[:250]}", "extract")
+            else:
+                self.reject(response.url, result.reason, "extract")
+            return
+        if result.kind == NO_ARTICLE:
+            again = self.render_again(response, "article", result.shell)
             if again is not None:
                 yield again
             elif first is not None:
                 # A continuation page without text: the article ends here.
                 yield first
             else:
-                self.reject(response.url, f"no article: {exc.reason}{self.render.note(response)}", "extract", exc.item)
+                note = self.render.note(response, result.shell)
+                self.reject(response.url, f"no article: {result.reason}{note}", "extract", result.item)
             return
-        if first is not None:
-            item = self.rules.merge(first, item)
-        next_url = self.rules.next_page(response)
-        if next_url and next_url != response.url and pages < MAX_ARTICLE_PAGES:
+        if result.kind == NEXT:
             yield scrapy.Request(
-                next_url,
+                result.next_url,
                 callback=self.parse_article,
                 errback=self.on_error,
-                cb_kwargs={"first": item, "pages": pages + 1},
-                meta=self.render.direct(),
+                cb_kwargs={"first": ArticleItem(result.item), "pages": pages + 1},
+                meta=self.article_meta(),
             )
             return
-        yield item
+        yield FinishedArticle(result.item, schema_checked=result.schema_checked)
+
+    def related_request(self, url: str) -> scrapy.Request | None:
+        """A request for a related article an article page links to, or None (not followed)."""
+        return None
 
     # --- errors ---------------------------------------------------------------------------
 
@@ -176,12 +226,7 @@ class PortalSpider(scrapy.Spider):
         if first is not None:
             yield first
         if failure.check(IgnoreRequest) and not failure.check(HttpError):
-            message = str(failure.value) or type(failure.value).__name__
-            self.crawler.stats.inc_value("caiji/ignored")
-            if "robots.txt" in message:
-                self.crawler.stats.inc_value("caiji/robots_forbidden")  # policy, not a fault
-            else:
-                self.reject(request.url, f"ignored: {message[:200]}", "fetch")
+            self.ignored(request.url, str(failure.value) or type(failure.value).__name__)
             return
         if failure.check(HttpError):
             status = failure.value.response.status
@@ -195,6 +240,14 @@ class PortalSpider(scrapy.Spider):
             reason = type(failure.value).__name__
             self.crawler.stats.inc_value(f"caiji/fetch_error/{reason}")
             self.reject(request.url, f"fetch error: {reason}: {failure.getErrorMessage()[:200]}", "fetch")
+
+    def ignored(self, url: str, message: str) -> None:
+        """Count a page a middleware (or the charset check) refused, and record why."""
+        self.crawler.stats.inc_value("caiji/ignored")
+        if "robots.txt" in message:
+            self.crawler.stats.inc_value("caiji/robots_forbidden")  # policy, not a fault
+        else:
+            self.reject(url, f"ignored: {message[:200]}", "fetch")
 
     def on_spider_error(self, failure: Failure, response: Response | Failure, spider: scrapy.Spider) -> None:
         """A callback that raised (a fault of ours on this page): the page is counted as failed and
@@ -233,8 +286,6 @@ class SiteSpider(PortalSpider):
     #: Paths of list pages and of article pages on this portal.
     list_path: ClassVar[re.Pattern[str]] = re.compile(r"^$")
     article_path: ClassVar[re.Pattern[str]] = re.compile(r"^$")
-    #: Links in an article to related articles, followed too (None: not followed).
-    related_links_css: ClassVar[str | None] = None
     #: The portal's own host, which its sitemaps name; mapped onto a copy's host (demo, mirror).
     site_host: ClassVar[str | None] = None
 
@@ -289,24 +340,12 @@ class SiteSpider(PortalSpider):
                 if request:
                     yield request
 
-    def parse_article(self, response: Response, **kwargs: Any) -> Iterator[Any]:
-        if self.related_links_css is None:
-            yield from super().parse_article(response, **kwargs)
-            return
-        # Everything is read from the page before anything is handed on, and then its parsed tree
-        # is let go: Scrapy may take a while to take the outputs, and the response waits with them.
-        outputs = list(super().parse_article(response, **kwargs))
-        # Related lists lead to articles that no list page may show any more.
-        related = response_select(response, self.related_links_css) if is_html(response) else []
-        release(response)
-        yield from outputs
-        for href in related:
-            url = absolute_url(response.url, href)
-            # Most related articles were asked for already: no need to look at their address.
-            if url and url not in self._requested and self._is_article(url):
-                request = self.article_request(url)
-                if request:
-                    yield request
+    def related_request(self, url: str) -> scrapy.Request | None:
+        # Related lists lead to articles that no list page may show any more. Most were asked for
+        # already: no need to look at their address.
+        if url in self._requested or not self._is_article(url):
+            return None
+        return self.article_request(url)
 
     def _is_list(self, url: str) -> bool:
         return self._on_site(url) and bool(self.list_path.search(urlsplit(url).path))

@@ -15,6 +15,8 @@ from crawler.rules import Rules
 
 #: Request meta key: present (holding the reason) when the page is to be fetched by the browser.
 RENDER_META = "caiji_render"
+#: ``shell`` argument: the page is to be looked at for a script shell here (not done where it was extracted).
+READ_PAGE = object()
 #: ``CAIJI_RENDER``: ``auto`` (the site rules ask, or the page is a script shell), ``off``, ``all``.
 MODES = ("auto", "off", "all")
 #: A site rules' ``render`` value → the kinds of page it covers.
@@ -44,22 +46,24 @@ class RenderPolicy:
         browser; otherwise pages are fetched plain first."""
         return {RENDER_META: "CAIJI_RENDER=all"} if self.mode == "all" else {}
 
-    def again(self, kind: str, response: Response) -> str | None:
+    def again(self, kind: str, response: Response, shell: str | object | None = READ_PAGE) -> str | None:
         """Why a plain page of ``kind`` that gave nothing is fetched again through the browser, or
-        None (rendering off, rendered already, or no sign that a script would fill it in)."""
+        None (rendering off, rendered already, or no sign that a script would fill it in).
+        ``shell``: :func:`script_shell` of the page, when its extraction looked already."""
         if self.mode == "off" or response.meta.get(RENDER_META):
             return None
         if kind in self.rules_kinds:
             return f"site rules (render={self.rules_render})"
-        return script_shell(response_selector(response))
+        return script_shell(response_selector(response)) if shell is READ_PAGE else shell
 
-    def note(self, response: Response) -> str:
+    def note(self, response: Response, shell: str | object | None = READ_PAGE) -> str:
         """What a rejection of a page with nothing in it should add about rendering."""
         if response.meta.get(RENDER_META):
             return " (after rendering in the browser)"
         if self.mode != "off":
             return ""
-        shell = script_shell(response_selector(response))
+        if shell is READ_PAGE:
+            shell = script_shell(response_selector(response))
         if shell:
             return f"; the page builds it with JavaScript ({shell}) and rendering is off (CAIJI_RENDER=off)"
         return ""

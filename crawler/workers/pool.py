@@ -1,0 +1,237 @@
+"""A pool of extraction worker processes driven from the crawl's asyncio loop.
+
+Written by hand because the standard pools lose the wrong pages: a worker that dies breaks a
+``concurrent.futures.ProcessPoolExecutor`` with every page in it, ``multiprocessing.Pool`` waits
+for ever on a task whose worker died, and neither can stop one page that hangs. Here each worker
+is a child process with a pipe each way, read by the reactor's own event loop (no threads): a
+page whose worker dies or runs past the timeout is the only one that fails, the worker is replaced,
+and the pages queued behind it go to the new one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import logging
+import os
+import pickle
+import signal
+import sys
+from collections import deque
+from pathlib import Path
+
+from crawler.workers.page import CRASHED, TIMED_OUT, PageJob, PageResult, WorkConfig
+from crawler.workers.worker import PARENT_ENV, frame
+
+logger = logging.getLogger(__name__)
+
+#: Pages sent to one worker before it has answered the first: it starts the next page while the
+#: crawl reads the last result.
+DEPTH = 2
+#: Bytes a pipe to a worker holds (Linux's unprivileged maximum by default).
+PIPE_BYTES = 1 << 20
+#: Seconds a worker is given to exit once its stdin is closed.
+EXIT_GRACE = 5.0
+
+
+class PoolBroken(Exception):
+    """The workers cannot start (or keep dying before they are ready); the message says why."""
+
+
+class _Worker:
+    """One worker process and the pages sent to it, oldest first."""
+
+    def __init__(self, pool: ExtractionPool, number: int) -> None:
+        self.pool = pool
+        self.number = number
+        self.pending: deque[tuple[bytes, asyncio.Future]] = deque()
+        self.process: asyncio.subprocess.Process | None = None
+        self.started = False
+        self.closing = False
+        self.expired: asyncio.Future | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._reader: asyncio.Task | None = None
+
+    async def spawn(self) -> None:
+        env = {**os.environ, PARENT_ENV: str(os.getpid())}
+        # The worker imports the project the crawl runs (a checkout that is not installed too).
+        root = str(Path(__file__).resolve().parents[2])
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
+        self.started = False
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "crawler.workers.worker", stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env
+        )
+        _widen(self.process.stdin.get_extra_info("pipe"))
+        self.process.stdin.write(frame(self.pool.config))
+        # Pages that were queued behind a page that killed the last process.
+        for payload, _ in self.pending:
+            self.process.stdin.write(frame(payload))
+        self._reader = asyncio.ensure_future(self._read(self.process))
+        self._arm()
+        self.pool.feed(self)
+
+    def assign(self, payload: bytes, future: asyncio.Future) -> None:
+        """Queue a page on this worker and write it to its pipe (written from the pipe's buffer
+        while the reactor goes on)."""
+        self.pending.append((payload, future))
+        if len(self.pending) == 1:
+            self._arm()
+        process = self.process
+        if process is not None and process.returncode is None and not process.stdin.is_closing():
+            # Written to a worker that has died meanwhile, it is lost with it: its reader sends
+            # the page again to the next one.
+            process.stdin.write(frame(payload))
+
+    def _arm(self) -> None:
+        """(Re)start the timeout of the page the worker is on, when it gets on a new one."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self.pending and self.pool.timeout > 0:
+            head = self.pending[0][1]
+            self._timer = asyncio.get_running_loop().call_later(self.pool.timeout, self._expire, head)
+
+    def _expire(self, head: asyncio.Future) -> None:
+        if self.pending and self.pending[0][1] is head and self.process is not None:
+            self.expired = head
+            self.process.kill()
+
+    async def _read(self, process: asyncio.subprocess.Process) -> None:
+        stdout = process.stdout
+        try:
+            while True:
+                size = int.from_bytes(await stdout.readexactly(8), "big")
+                message = pickle.loads(await stdout.readexactly(size))
+                if not self.started:
+                    self.started = True  # its first frame: ready
+                    continue
+                _, future = self.pending.popleft()
+                self._arm()
+                # The next page goes to the worker before anything else runs: a worker waiting
+                # for the crawl to get round to it is a core doing nothing.
+                self.pool.feed(self)
+                if not future.done():
+                    future.set_result(message)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        code = await process.wait()
+        if self.closing:
+            return
+        if not self.started:
+            self.pool.broken(f"extraction worker {self.number} exited before it was ready ({describe_exit(code)})")
+            return
+        how = describe_exit(code)
+        if self.pending:
+            _, future = self.pending.popleft()
+            if future is self.expired:
+                how = f"was stopped: a page took longer than {self.pool.timeout:g} s"
+                result = PageResult(TIMED_OUT, reason=f"extraction timed out after {self.pool.timeout:g} s")
+            else:
+                result = PageResult(CRASHED, reason=f"extraction crashed: the worker {how}")
+            if not future.done():
+                future.set_result(result)
+        self.expired = None
+        self.pool.replaced += 1
+        logger.warning("Extraction worker %d %s; starting another", self.number, how)
+        await self.spawn()
+
+    def fail_all(self, error: Exception) -> None:
+        while self.pending:
+            _, future = self.pending.popleft()
+            if not future.done():
+                future.set_exception(error)
+
+    async def close(self) -> None:
+        self.closing = True
+        if self._timer is not None:
+            self._timer.cancel()
+        process = self.process
+        if process is None or process.returncode is not None:
+            return
+        if not self.started:
+            # Still importing the project (a run that ended at once, on a held lock say): it has
+            # nothing to finish.
+            process.kill()
+        process.stdin.close()
+        try:
+            await asyncio.wait_for(process.wait(), EXIT_GRACE)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+        if self._reader is not None:
+            await self._reader
+
+
+class ExtractionPool:
+    """``size`` worker processes; at most ``DEPTH × size`` pages in them at once, the rest wait."""
+
+    def __init__(self, size: int, config: WorkConfig, timeout: float = 0) -> None:
+        self.size = size
+        self.timeout = timeout
+        self.config = pickle.dumps(config)
+        self.replaced = 0
+        self.broken_reason: str | None = None
+        self._workers = [_Worker(self, n) for n in range(size)]
+        # Pages beyond DEPTH × size wait here, as the responses Scrapy holds for their callbacks;
+        # when those pile up, Scrapy's scraper slot (SCRAPER_SLOT_MAX_ACTIVE_SIZE) stops new downloads.
+        self._waiting: deque[tuple[bytes, asyncio.Future]] = deque()
+
+    async def start(self) -> None:
+        """Start the workers (they import the project while the crawl fetches its first pages)."""
+        for worker in self._workers:
+            await worker.spawn()
+
+    async def run(self, job: PageJob) -> PageResult:
+        """The page's result; PoolBroken when the workers cannot run."""
+        if self.broken_reason:
+            raise PoolBroken(self.broken_reason)
+        future = asyncio.get_running_loop().create_future()
+        self._waiting.append((pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL), future))
+        worker = min(self._workers, key=lambda w: len(w.pending))
+        self.feed(worker)
+        return await future
+
+    @property
+    def in_flight(self) -> int:
+        """Pages in the workers (being extracted, or in their pipes)."""
+        return sum(len(worker.pending) for worker in self._workers)
+
+    def feed(self, worker: _Worker) -> None:
+        """Give ``worker`` waiting pages up to DEPTH."""
+        while self._waiting and len(worker.pending) < DEPTH and not worker.closing:
+            worker.assign(*self._waiting.popleft())
+
+    def broken(self, reason: str) -> None:
+        self.broken_reason = reason
+        for worker in self._workers:
+            worker.fail_all(PoolBroken(reason))
+        while self._waiting:
+            _, future = self._waiting.popleft()
+            if not future.done():
+                future.set_exception(PoolBroken(reason))
+
+    async def close(self) -> None:
+        """Let the workers finish and exit (killed after a grace period)."""
+        await asyncio.gather(*(worker.close() for worker in self._workers))
+
+
+def _widen(pipe) -> None:
+    """Let a pipe hold a few pages (Linux: 64 KB by default, less than one article page here):
+    a page is then written in one call rather than a piece each time the worker reads one."""
+    if pipe is None or not hasattr(fcntl, "F_SETPIPE_SZ"):
+        return
+    with contextlib.suppress(OSError):
+        fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+
+
+def describe_exit(code: int | None) -> str:
+    """How a worker ended, in words: ``was killed by SIGABRT``, ``exited with status 3``."""
+    if code is None:
+        return "is still running"
+    if code < 0:
+        try:
+            return f"was killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"was killed by signal {-code}"
+    return f"exited with status {code}"
