@@ -127,6 +127,9 @@ CAIJI_MAX_RELATED = 100
 # seconds (0: no limit) is rejected with that reason; the worker is replaced.
 CAIJI_EXTRACT_WORKERS = "auto"
 CAIJI_EXTRACT_TIMEOUT = 60
+# Article pages one worker holds at once (the one it extracts, the next ones in its pipe; 4 MB at
+# most): enough that it does not wait while the reactor is busy elsewhere.
+CAIJI_EXTRACT_QUEUE = 8
 # `module.function` called with each article page's URL and bytes where it is extracted, before
 # extraction: fault injection and debugging (tests make a worker crash or hang with it).
 CAIJI_EXTRACT_HOOK = None

@@ -159,6 +159,7 @@ def test_workers_that_cannot_start_leave_the_crawl_to_its_own_thread(portal, tmp
         "CAIJI_EXTRACT_WORKERS=-1",
         "CAIJI_EXTRACT_WORKERS=many",
         "CAIJI_EXTRACT_TIMEOUT=soon",
+        "CAIJI_EXTRACT_QUEUE=0",
         "CAIJI_EXTRACT_HOOK=tests.worker_hooks.no_such_hook",
     ],
 )

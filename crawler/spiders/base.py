@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
@@ -141,18 +141,18 @@ class PortalSpider(scrapy.Spider):
 
     # --- article pages ----------------------------------------------------------------------
 
-    async def parse_article(self, response: Response, first: ArticleItem | None = None, pages: int = 1) -> AsyncIterator[Any]:
+    async def parse_article(self, response: Response, first: ArticleItem | None = None, pages: int = 1) -> list[Any]:
         """Extract the article (in a worker process: crawler/workers/); follow 下一页 and merge
         continuation pages into one record; follow related articles."""
+        # A coroutine returning a list, not an async generator: Scrapy then passes the outputs
+        # through its spider middlewares as a plain list, without an async generator per middleware.
         if not is_html(response):
-            if first is not None:
-                yield first
             self.reject(
                 response.url,
                 f"not html: {response.headers.get(b'Content-Type', b'').decode('latin-1') or 'no content type'}",
                 "fetch",
             )
-            return
+            return [first] if first is not None else []
         job = PageJob(
             url=response.url,
             body=response.body,
@@ -165,12 +165,12 @@ class PortalSpider(scrapy.Spider):
             related_css=self.related_links_css,
         )
         result = await self.extraction.extract(response, job)
-        for output in self._outputs(response, result, first, pages):
-            yield output
+        outputs = list(self._outputs(response, result, first, pages))
         for url in result.related:
             request = self.related_request(url)
             if request is not None:
-                yield request
+                outputs.append(request)
+        return outputs
 
     def _outputs(self, response: Response, result: PageResult, first: ArticleItem | None, pages: int) -> Iterator[Any]:
         if result.kind == IGNORED:

@@ -39,6 +39,18 @@ def worker_count(settings: BaseSettings) -> int:
     return count
 
 
+def extract_queue(settings: BaseSettings) -> int:
+    """``CAIJI_EXTRACT_QUEUE``: pages one worker holds at once (≥ 1); ValueError else."""
+    raw = settings.get("CAIJI_EXTRACT_QUEUE", 8)
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        value = 0
+    if value < 1:
+        raise ValueError(f"CAIJI_EXTRACT_QUEUE must be a whole number ≥ 1, not {raw!r}")
+    return value
+
+
 def extract_timeout(settings: BaseSettings) -> float:
     """``CAIJI_EXTRACT_TIMEOUT``: seconds a worker may spend on one page (0: no limit); ValueError else."""
     raw = settings.get("CAIJI_EXTRACT_TIMEOUT", 60)
@@ -54,13 +66,13 @@ def extract_timeout(settings: BaseSettings) -> float:
 class Extraction:
     """Extracts a spider's article pages in worker processes, or in the crawl's thread (0 workers)."""
 
-    def __init__(self, crawler: Crawler, workers: int, config: WorkConfig, timeout: float) -> None:
+    def __init__(self, crawler: Crawler, workers: int, config: WorkConfig, timeout: float, queue: int = 8) -> None:
         self.crawler = crawler
         # Made here in any case: it checks the settings at once, and it is what runs the pages
         # when there are no workers (or they cannot start).
         self.inline = PageWork(config)
         self.workers = workers
-        self.pool = ExtractionPool(workers, config, timeout) if workers else None
+        self.pool = ExtractionPool(workers, config, timeout, queue) if workers else None
         crawler.signals.connect(self._opened, signal=signals.spider_opened)
         crawler.signals.connect(self._closed, signal=signals.spider_closed)
 
@@ -75,7 +87,7 @@ class Extraction:
             hook=settings.get("CAIJI_EXTRACT_HOOK") or None,
             log_level=level if isinstance(level, int) else logging.getLevelName(str(level).upper()),
         )
-        return cls(crawler, worker_count(settings), config, extract_timeout(settings))
+        return cls(crawler, worker_count(settings), config, extract_timeout(settings), extract_queue(settings))
 
     @property
     def in_workers(self) -> bool:
