@@ -278,3 +278,24 @@ def test_drop_boilerplate_lines(lines, kept):
 )
 def test_author_from_metadata(head, author):
     assert extract(article(head=head)).get("author") == author
+
+
+@pytest.mark.parametrize(
+    ("meta", "kept"),
+    [
+        # A lead set apart before the text, under the headline: running text, kept first.
+        (
+            "<p class='chapo'>本报讯，城市更新进入新阶段。各地改造老旧小区的经验表明，群众参与是关键，政府引导和资金保障是基础。</p>",
+            "本报讯，城市更新进入新阶段。各地改造老旧小区的经验表明，群众参与是关键，政府引导和资金保障是基础。",
+        ),
+        # A byline, a date line and a list of links are no lead.
+        ("<div class='info'>作者：张三 来源：示例新闻网 发布时间：2025-03-31 10:00</div>", None),
+        ("<div>" + "".join(f"<a href='/t/{n}'>城市更新专题报道第{n}篇，</a>" for n in range(6)) + "。</div>", None),
+    ],
+)
+def test_a_lead_before_the_text_is_body(meta, kept):
+    """generic.find_lead (issue 19, folds 0-2): a standfirst beside the content block is body."""
+    body = extract(article(meta=meta))["body"].split("\n")
+    assert body[0].startswith("第1段") != bool(kept)
+    if kept:
+        assert body[0] == kept

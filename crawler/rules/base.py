@@ -274,6 +274,8 @@ class Rules:
             return []
         paragraphs = lines(page.content, page.skip)
         if not self.body_css:
+            lead = [line for el in page.lead for line in lines(el, page.skip)]
+            paragraphs = lead + paragraphs if lead else paragraphs
             paragraphs = generic.drop_boilerplate_lines(paragraphs, page.title)
         return paragraphs
 
@@ -361,6 +363,8 @@ class Page:
         # Sets of elements, not of id()s: lxml's proxies are only stable while referenced.
         self._text_excluded: set[etree._Element] = set()
         self._image_excluded: set[etree._Element] = set()
+        #: Lead paragraphs set apart before the content block (generic rules: ``generic.find_lead``).
+        self.lead: list[etree._Element] = []
         if rules.body_css:
             found = _select(self.sel, rules.body_css)
             if found:
@@ -374,11 +378,13 @@ class Page:
         """Read the article from ``content``, leaving out ``excluded`` (generic rules)."""
         self.content = content
         self._text_excluded = self._image_excluded = excluded
+        self.lead = generic.find_lead(content, excluded)
 
     def use_embedded(self, article: EmbeddedArticle) -> None:
         """Read the article from the page's embedded JSON instead of its markup."""
         self.content = article.content
         self._text_excluded = self._image_excluded = set()
+        self.lead = []
         self.title = article.title or self.title
 
     @property

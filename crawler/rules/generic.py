@@ -317,6 +317,53 @@ def find_content(sel: Selector, listing_ok: bool = False) -> tuple[etree._Elemen
     return best, excluded | inner
 
 
+# Sentence punctuation of running text (a lead's), as against a byline's or a menu's separators.
+_SENTENCE_PUNCT = re.compile(r"[，。！？；]")
+_SENTENCE_END = re.compile(r"[。！？]")
+_HEADING_TAGS_LEAD = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+
+def find_lead(content: etree._Element | None, excluded: set[etree._Element]) -> list[etree._Element]:
+    """Paragraphs of running text just before the content block, beside it under one parent: a
+    lead (导语, a standfirst) or an abstract that the page sets apart from the text.
+
+    Features that hold across sites, not a site's class names: among the block's four nearest
+    non-empty earlier siblings (up to the headline, a heading or a boilerplate block), those with
+    40 counted characters or more, at most a fifth of them in links, and sentence punctuation (three
+    marks or more, one of them a full stop); a byline, a date line, a menu or an embedded JSON
+    has none of that. Found on folds 0–2 of ``bench/accuracy.py --folds 5`` (issue 19, second
+    part): a news lead and a paper's abstract lost. See docs/accuracy.md.
+    """
+    if content is None:
+        return []
+    found: list[etree._Element] = []
+    seen = 0
+    for sibling in content.itersiblings(preceding=True):
+        tag = sibling.tag if isinstance(sibling.tag, str) else ""
+        if not tag or tag in SKIP_TAGS:
+            continue
+        if tag in _HEADING_TAGS_LEAD or sibling in excluded or is_boilerplate(sibling):
+            break
+        if any(isinstance(el.tag, str) and el.tag in _HEADING_TAGS_LEAD for el in sibling.iter()):
+            break  # the headline's block: the lead comes after it
+        text = clean_text(text_content(sibling))
+        if not text:
+            continue
+        seen += 1
+        if seen > 4:
+            break
+        chars = _count_cjk_or_word(text)
+        if (
+            chars >= 40
+            and _link_chars(sibling) <= 0.2 * len(text)
+            and len(_SENTENCE_PUNCT.findall(text)) >= 3
+            and _SENTENCE_END.search(text)
+        ):
+            found.append(sibling)
+    found.reverse()
+    return found
+
+
 _LIST_ROW = re.compile(r"(?:(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?|\d{1,2}[-/]\d{1,2})(?:\s+\d{1,2}:\d{2})?\)?$")
 
 
