@@ -299,3 +299,29 @@ def test_a_lead_before_the_text_is_body(meta, kept):
     assert body[0].startswith("第1段") != bool(kept)
     if kept:
         assert body[0] == kept
+
+
+def _table(rows: int, linked: bool = False) -> str:
+    cell = "<td><a href='/x/{n}'>专业{n}</a></td>" if linked else "<td>专业{n}</td>"
+    return (
+        "<table>"
+        + "".join(f"<tr>{cell.format(n=n)}<td>导师{n}号，招生人数{n}人</td><td>英语、艺术概论</td></tr>" for n in range(rows))
+        + "</table>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("after", "kept"),
+    [
+        (_table(4), True),  # a notice's data table right after its text, in a layout table's next cell
+        (_table(4, linked=True), False),  # a list of links laid out in a table is no data
+        (_table(2), False),  # two rows: no grid to speak of
+    ],
+)
+def test_a_data_table_after_the_text_is_body(after, kept):
+    """generic.find_table_after (issue 19, folds 3-4): a notice's table set apart after its text."""
+    page = article().replace("<div class='article-content'>", "<table><tr><td><table><tr><td class='article-content'>")
+    page = page.replace("</p></div></div>", f"</p></td></tr></table>{after}</td></tr></table></div>")
+    body = extract(page)["body"]
+    assert ("导师3号，招生人数3人" in body) is kept
+    assert body.startswith("第1段")

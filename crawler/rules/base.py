@@ -275,7 +275,8 @@ class Rules:
         paragraphs = lines(page.content, page.skip)
         if not self.body_css:
             lead = [line for el in page.lead for line in lines(el, page.skip)]
-            paragraphs = lead + paragraphs if lead else paragraphs
+            table = [line for el in page.table_after for line in lines(el, page.skip)]
+            paragraphs = lead + paragraphs + table if lead or table else paragraphs
             paragraphs = generic.drop_boilerplate_lines(paragraphs, page.title)
         return paragraphs
 
@@ -365,6 +366,8 @@ class Page:
         self._image_excluded: set[etree._Element] = set()
         #: Lead paragraphs set apart before the content block (generic rules: ``generic.find_lead``).
         self.lead: list[etree._Element] = []
+        #: A data table set apart right after it (``generic.find_table_after``).
+        self.table_after: list[etree._Element] = []
         if rules.body_css:
             found = _select(self.sel, rules.body_css)
             if found:
@@ -379,12 +382,13 @@ class Page:
         self.content = content
         self._text_excluded = self._image_excluded = excluded
         self.lead = generic.find_lead(content, excluded)
+        self.table_after = generic.find_table_after(content, excluded)
 
     def use_embedded(self, article: EmbeddedArticle) -> None:
         """Read the article from the page's embedded JSON instead of its markup."""
         self.content = article.content
         self._text_excluded = self._image_excluded = set()
-        self.lead = []
+        self.lead = self.table_after = []
         self.title = article.title or self.title
 
     @property

@@ -323,6 +323,24 @@ _SENTENCE_END = re.compile(r"[。！？]")
 _HEADING_TAGS_LEAD = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
 
+def _alone_in(block: etree._Element) -> etree._Element:
+    """The outermost element that holds ``block`` and no other text (``<table><tr><td>`` around
+    a layout table's cell): what the block's neighbours are the siblings of."""
+    while True:
+        parent = block.getparent()
+        if parent is None or parent.tag in ("body", "html") or (parent.text or "").strip():
+            return block
+        for child in parent:
+            if child is not block and (
+                (child.tail or "").strip()
+                or (isinstance(child.tag, str) and child.tag not in SKIP_TAGS and text_content(child).strip())
+            ):
+                return block
+        if (block.tail or "").strip():
+            return block
+        block = parent
+
+
 def find_lead(content: etree._Element | None, excluded: set[etree._Element]) -> list[etree._Element]:
     """Paragraphs of running text just before the content block, beside it under one parent: a
     lead (导语, a standfirst) or an abstract that the page sets apart from the text.
@@ -338,7 +356,7 @@ def find_lead(content: etree._Element | None, excluded: set[etree._Element]) -> 
         return []
     found: list[etree._Element] = []
     seen = 0
-    for sibling in content.itersiblings(preceding=True):
+    for sibling in _alone_in(content).itersiblings(preceding=True):
         tag = sibling.tag if isinstance(sibling.tag, str) else ""
         if not tag or tag in SKIP_TAGS:
             continue
@@ -362,6 +380,38 @@ def find_lead(content: etree._Element | None, excluded: set[etree._Element]) -> 
             found.append(sibling)
     found.reverse()
     return found
+
+
+def find_table_after(content: etree._Element | None, excluded: set[etree._Element]) -> list[etree._Element]:
+    """A data table right after the content block, beside it under one parent: a notice's table
+    (an admissions plan, a list of candidates) that the page lays out apart from its text.
+
+    Features, not a site's names: the block's next non-empty sibling is (or holds only) a table
+    that is a grid (three rows or more, most of them with two cells of text or more), with at most
+    a tenth of its text in links (a footer's, a related list's or a menu's table is mostly links)
+    and 50 counted characters or more. Found on folds 3–4 of ``bench/accuracy.py --folds 5`` (issue
+    19, second part): an admissions notice whose table was lost. See docs/accuracy.md.
+    """
+    if content is None:
+        return []
+    for sibling in _alone_in(content).itersiblings():
+        tag = sibling.tag if isinstance(sibling.tag, str) else ""
+        if not tag or tag in SKIP_TAGS:
+            continue
+        text = clean_text(text_content(sibling))
+        if not text:
+            continue
+        if sibling in excluded or is_boilerplate(sibling):
+            return []
+        table = sibling if tag == "table" else None
+        if table is None and len(sibling) == 1 and sibling[0].tag == "table" and not (sibling.text or "").strip():
+            table = sibling[0]
+        if table is None or _count_cjk_or_word(text) < 50 or _link_chars(sibling) > 0.1 * len(text):
+            return []
+        rows = [row for row in table.iter("tr") if next(row.iterancestors("table")) is table]
+        grid = [row for row in rows if sum(1 for cell in row if cell.tag in ("td", "th") and clean_text(text_content(cell))) >= 2]
+        return [sibling] if len(rows) >= 3 and len(grid) >= 0.6 * len(rows) else []
+    return []
 
 
 _LIST_ROW = re.compile(r"(?:(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?|\d{1,2}[-/]\d{1,2})(?:\s+\d{1,2}:\d{2})?\)?$")
