@@ -7,7 +7,7 @@ from lxml import html as lxml_html
 from parsel import Selector
 from scrapy.http import HtmlResponse
 
-from crawler.rules import get_rules
+from crawler.rules import NoArticle, get_rules
 from crawler.rules.generic import caption_near, drop_boilerplate_lines, find_title
 from crawler.spiders.links import is_pagination, link_kind
 
@@ -325,3 +325,30 @@ def test_a_data_table_after_the_text_is_body(after, kept):
     body = extract(page)["body"]
     assert ("导师3号，招生人数3人" in body) is kept
     assert body.startswith("第1段")
+
+
+@pytest.mark.parametrize(
+    ("head", "heading", "title"),
+    [
+        ("<meta name='twitter:title' content='推特卡片上的新闻标题'>", "", "推特卡片上的新闻标题"),
+        ("<meta name='title' content='元数据里的新闻标题_示例网'>", "", "元数据里的新闻标题"),
+        ("<meta name='citation_title' content='论文的题目'>", "", "论文的题目"),
+        (
+            '<script type="application/ld+json">{"@type": "NewsArticle", "name": "结构化数据的名称"}</script>',
+            "",
+            "结构化数据的名称",
+        ),
+        ("", "<h1>春耕忙</h1>", "春耕忙"),  # a short h1: the outline's headline wants four characters
+        ("<meta itemprop='name' content='示例新闻网'>", "", None),  # a publisher's name is no title
+    ],
+)
+def test_a_title_for_a_page_without_title_or_headline(head, heading, title):
+    """Issue 19: an article page with no <title>, og:title or headline the other readers accept
+    takes its title from other metadata, else its first h1 or h2."""
+    paragraphs = "".join(f"<p>第{n}段：城市更新工作坚持以人民为中心，改造老旧小区，完善公共服务设施。</p>" for n in range(5))
+    body = f"<html><head>{head}</head><body>{heading}<div class='content'>{paragraphs}</div></body></html>"
+    if title is None:
+        with pytest.raises(NoArticle):
+            extract(body)
+    else:
+        assert extract(body)["title"] == title

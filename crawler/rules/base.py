@@ -246,7 +246,7 @@ class Rules:
             if found:
                 return found
         found = generic.find_title(page.sel, strip_suffix=not self.title_suffixes)
-        return found or bylines.headline(page.lines)
+        return found or bylines.headline(page.lines) or generic.fallback_title(page.sel)
 
     def timestamp_raw(self, page: Page) -> str | None:
         if self.time_css:

@@ -18,6 +18,7 @@ from lxml import etree
 from parsel import Selector
 
 from crawler.extraction.dates import parse_date, parse_time
+from crawler.extraction.embedded import ARTICLE_TYPES
 from crawler.extraction.html import BLOCK_TAGS, SKIP_TAGS, absolute_url, text_content, text_of
 from crawler.extraction.loaders import strip_generic_suffix
 from crawler.extraction.text import clean_optional, clean_text
@@ -648,7 +649,49 @@ def find_title(sel: Selector, strip_suffix: bool = False) -> str | None:
     for h1 in h1s:
         if h1 and len(h1) >= 6:
             return strip(h1)
-    return strip(page_title) or None
+    return strip(page_title) or strip(_metadata_title(sel, doc) or "") or None
+
+
+# Other metadata that names a page's title, for a page with no <title>, og:title or headline.
+_TITLE_META = ("twitter:title", "title", "DC.title", "dc.title", "dcterms.title", "citation_title", "headline")
+
+
+def _metadata_title(sel: Selector, doc: etree._Element) -> str | None:
+    """The title that metadata other than ``<title>`` and og:title gives: twitter:title, a meta
+    title (Dublin Core, scholarly, itemprop), or the ``name`` of JSON-LD's article (a fallback of
+    issue 19 for an article page whose markup names none; no fold: no real page lacks a title)."""
+    contents: dict[str, str] = {}
+    for meta in doc.iter("meta"):
+        content = clean_optional(meta.get("content"))
+        if content:
+            for key in ("name", "property", "itemprop"):
+                value = meta.get(key)
+                if value is not None and value not in contents:
+                    contents[value] = content
+    for name in _TITLE_META:
+        if contents.get(name):
+            return contents[name]
+    for entry in json_ld(sel):
+        types = entry.get("@type")
+        types = types if isinstance(types, list) else [types]
+        name = entry.get("name")
+        if isinstance(name, str) and clean_text(name) and any(isinstance(t, str) and t in ARTICLE_TYPES for t in types):
+            return clean_text(name)
+    return None
+
+
+def fallback_title(sel: Selector) -> str | None:
+    """The last resort for a page whose markup names no headline the other readers accept: its first
+    short ``<h1>``, else its first ``<h2>`` (issue 19; no fold: no real page lacks a title)."""
+    doc = _document(sel)
+    if doc is None:
+        return None
+    for tag in ("h1", "h2"):
+        for heading in doc.iter(tag):
+            text = text_of(heading)
+            if text and len(text) <= 80:
+                return text
+    return None
 
 
 # What follows the headline in a <title>: a separator before the site's or blog's name.
