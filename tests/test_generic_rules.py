@@ -7,7 +7,7 @@ from lxml import html as lxml_html
 from parsel import Selector
 from scrapy.http import HtmlResponse
 
-from crawler.rules import get_rules
+from crawler.rules import NoArticle, get_rules
 from crawler.rules.generic import caption_near, drop_boilerplate_lines, find_title
 from crawler.spiders.links import is_pagination, link_kind
 
@@ -278,3 +278,77 @@ def test_drop_boilerplate_lines(lines, kept):
 )
 def test_author_from_metadata(head, author):
     assert extract(article(head=head)).get("author") == author
+
+
+@pytest.mark.parametrize(
+    ("meta", "kept"),
+    [
+        # A lead set apart before the text, under the headline: running text, kept first.
+        (
+            "<p class='chapo'>本报讯，城市更新进入新阶段。各地改造老旧小区的经验表明，群众参与是关键，政府引导和资金保障是基础。</p>",
+            "本报讯，城市更新进入新阶段。各地改造老旧小区的经验表明，群众参与是关键，政府引导和资金保障是基础。",
+        ),
+        # A byline, a date line and a list of links are no lead.
+        ("<div class='info'>作者：张三 来源：示例新闻网 发布时间：2025-03-31 10:00</div>", None),
+        ("<div>" + "".join(f"<a href='/t/{n}'>城市更新专题报道第{n}篇，</a>" for n in range(6)) + "。</div>", None),
+    ],
+)
+def test_a_lead_before_the_text_is_body(meta, kept):
+    """generic.find_lead (issue 19, folds 0-2): a standfirst beside the content block is body."""
+    body = extract(article(meta=meta))["body"].split("\n")
+    assert body[0].startswith("第1段") != bool(kept)
+    if kept:
+        assert body[0] == kept
+
+
+def _table(rows: int, linked: bool = False) -> str:
+    cell = "<td><a href='/x/{n}'>专业{n}</a></td>" if linked else "<td>专业{n}</td>"
+    return (
+        "<table>"
+        + "".join(f"<tr>{cell.format(n=n)}<td>导师{n}号，招生人数{n}人</td><td>英语、艺术概论</td></tr>" for n in range(rows))
+        + "</table>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("after", "kept"),
+    [
+        (_table(4), True),  # a notice's data table right after its text, in a layout table's next cell
+        (_table(4, linked=True), False),  # a list of links laid out in a table is no data
+        (_table(2), False),  # two rows: no grid to speak of
+    ],
+)
+def test_a_data_table_after_the_text_is_body(after, kept):
+    """generic.find_table_after (issue 19, folds 3-4): a notice's table set apart after its text."""
+    page = article().replace("<div class='article-content'>", "<table><tr><td><table><tr><td class='article-content'>")
+    page = page.replace("</p></div></div>", f"</p></td></tr></table>{after}</td></tr></table></div>")
+    body = extract(page)["body"]
+    assert ("导师3号，招生人数3人" in body) is kept
+    assert body.startswith("第1段")
+
+
+@pytest.mark.parametrize(
+    ("head", "heading", "title"),
+    [
+        ("<meta name='twitter:title' content='推特卡片上的新闻标题'>", "", "推特卡片上的新闻标题"),
+        ("<meta name='title' content='元数据里的新闻标题_示例网'>", "", "元数据里的新闻标题"),
+        ("<meta name='citation_title' content='论文的题目'>", "", "论文的题目"),
+        (
+            '<script type="application/ld+json">{"@type": "NewsArticle", "name": "结构化数据的名称"}</script>',
+            "",
+            "结构化数据的名称",
+        ),
+        ("", "<h1>春耕忙</h1>", "春耕忙"),  # a short h1: the outline's headline wants four characters
+        ("<meta itemprop='name' content='示例新闻网'>", "", None),  # a publisher's name is no title
+    ],
+)
+def test_a_title_for_a_page_without_title_or_headline(head, heading, title):
+    """Issue 19: an article page with no <title>, og:title or headline the other readers accept
+    takes its title from other metadata, else its first h1 or h2."""
+    paragraphs = "".join(f"<p>第{n}段：城市更新工作坚持以人民为中心，改造老旧小区，完善公共服务设施。</p>" for n in range(5))
+    body = f"<html><head>{head}</head><body>{heading}<div class='content'>{paragraphs}</div></body></html>"
+    if title is None:
+        with pytest.raises(NoArticle):
+            extract(body)
+    else:
+        assert extract(body)["title"] == title

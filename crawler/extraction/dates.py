@@ -13,7 +13,12 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 _SEP = r"\s*[-/.]\s*"
-_TIME = r"(?:\s*(?:T|\s|日)?\s*(?P<H>\d{1,2})\s*[:：时時点點]\s*(?P<M>\d{1,2})(?:\s*[:：分]\s*(?P<S>\d{1,2}))?(?:\s*(?P<ampm>[AaPp][Mm])\b)?)?"
+# A weekday printed between the date and the time (2025年3月31日 星期一 10:20, 2025-03-31 周一 10:20).
+_WEEKDAY = r"(?:\s*[(（]?\s*(?:星期|礼拜|禮拜|周|週)[一二三四五六日天]\s*[)）]?)?"
+_TIME = (
+    r"(?:" + _WEEKDAY + r"\s*(?:T|\s|日)?\s*(?P<H>\d{1,2})\s*[:：时時点點]\s*(?P<M>\d{1,2})(?:\s*[:：分]\s*(?P<S>\d{1,2}))?"
+    r"(?:\s*(?P<ampm>[AaPp][Mm])\b)?)?"
+)
 _ZONE = r"(?:\s*(?P<Z>Z|[+-]\d{2}:?\d{2}))?"
 _ABSOLUTE = [
     # 2025-03-31 13:17:35, 2025/3/31 13:17, 2025.03.31, 2025-03-31T13:17:35+08:00
@@ -34,6 +39,7 @@ _ABSOLUTE = [
     # 20250331 13:17 (compact, only with a time, to avoid ids)
     re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})(?P<m>[01]\d)(?P<d>[0-3]\d)\s+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?"),
 ]
+_MONTH_FIRST = _ABSOLUTE[2]
 # Month and day without a year (03-31 13:17, 3月31日 13:17): the year is the fetch year, or the one
 # before when that would put the article in the future.
 _NO_YEAR = re.compile(
@@ -182,6 +188,9 @@ def _absolute(text: str, tz: tzinfo) -> datetime | None:
             if hour and g.get("ampm"):
                 hour = str(int(hour) % 12 + (12 if g["ampm"].lower() == "pm" else 0))
             found = _build(tz, int(g["y"]), int(g["m"]), int(g["d"]), hour, g.get("M"), g.get("S"), g.get("Z"))
+            if found is None and pattern is _MONTH_FIRST and int(g["m"]) > 12:
+                # 31/03/2025: no month 31, so the day comes first (as most of the world prints it).
+                found = _build(tz, int(g["y"]), int(g["d"]), int(g["m"]), hour, g.get("M"), g.get("S"), g.get("Z"))
             if found:
                 return found
     return None

@@ -246,7 +246,7 @@ class Rules:
             if found:
                 return found
         found = generic.find_title(page.sel, strip_suffix=not self.title_suffixes)
-        return found or bylines.headline(page.lines)
+        return found or bylines.headline(page.lines) or generic.fallback_title(page.sel)
 
     def timestamp_raw(self, page: Page) -> str | None:
         if self.time_css:
@@ -274,6 +274,9 @@ class Rules:
             return []
         paragraphs = lines(page.content, page.skip)
         if not self.body_css:
+            lead = [line for el in page.lead for line in lines(el, page.skip)]
+            table = [line for el in page.table_after for line in lines(el, page.skip)]
+            paragraphs = lead + paragraphs + table if lead or table else paragraphs
             paragraphs = generic.drop_boilerplate_lines(paragraphs, page.title)
         return paragraphs
 
@@ -361,6 +364,10 @@ class Page:
         # Sets of elements, not of id()s: lxml's proxies are only stable while referenced.
         self._text_excluded: set[etree._Element] = set()
         self._image_excluded: set[etree._Element] = set()
+        #: Lead paragraphs set apart before the content block (generic rules: ``generic.find_lead``).
+        self.lead: list[etree._Element] = []
+        #: A data table set apart right after it (``generic.find_table_after``).
+        self.table_after: list[etree._Element] = []
         if rules.body_css:
             found = _select(self.sel, rules.body_css)
             if found:
@@ -374,11 +381,14 @@ class Page:
         """Read the article from ``content``, leaving out ``excluded`` (generic rules)."""
         self.content = content
         self._text_excluded = self._image_excluded = excluded
+        self.lead = generic.find_lead(content, excluded)
+        self.table_after = generic.find_table_after(content, excluded)
 
     def use_embedded(self, article: EmbeddedArticle) -> None:
         """Read the article from the page's embedded JSON instead of its markup."""
         self.content = article.content
         self._text_excluded = self._image_excluded = set()
+        self.lead = self.table_after = []
         self.title = article.title or self.title
 
     @property

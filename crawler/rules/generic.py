@@ -18,6 +18,7 @@ from lxml import etree
 from parsel import Selector
 
 from crawler.extraction.dates import parse_date, parse_time
+from crawler.extraction.embedded import ARTICLE_TYPES
 from crawler.extraction.html import BLOCK_TAGS, SKIP_TAGS, absolute_url, text_content, text_of
 from crawler.extraction.loaders import strip_generic_suffix
 from crawler.extraction.text import clean_optional, clean_text
@@ -317,6 +318,103 @@ def find_content(sel: Selector, listing_ok: bool = False) -> tuple[etree._Elemen
     return best, excluded | inner
 
 
+# Sentence punctuation of running text (a lead's), as against a byline's or a menu's separators.
+_SENTENCE_PUNCT = re.compile(r"[，。！？；]")
+_SENTENCE_END = re.compile(r"[。！？]")
+_HEADING_TAGS_LEAD = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+
+def _alone_in(block: etree._Element) -> etree._Element:
+    """The outermost element that holds ``block`` and no other text (``<table><tr><td>`` around
+    a layout table's cell): what the block's neighbours are the siblings of."""
+    while True:
+        parent = block.getparent()
+        if parent is None or parent.tag in ("body", "html") or (parent.text or "").strip():
+            return block
+        for child in parent:
+            if child is not block and (
+                (child.tail or "").strip()
+                or (isinstance(child.tag, str) and child.tag not in SKIP_TAGS and text_content(child).strip())
+            ):
+                return block
+        if (block.tail or "").strip():
+            return block
+        block = parent
+
+
+def find_lead(content: etree._Element | None, excluded: set[etree._Element]) -> list[etree._Element]:
+    """Paragraphs of running text just before the content block, beside it under one parent: a
+    lead (导语, a standfirst) or an abstract that the page sets apart from the text.
+
+    Features that hold across sites, not a site's class names: among the block's four nearest
+    non-empty earlier siblings (up to the headline, a heading or a boilerplate block), those with
+    40 counted characters or more, at most a fifth of them in links, and sentence punctuation (three
+    marks or more, one of them a full stop); a byline, a date line, a menu or an embedded JSON
+    has none of that. Found on folds 0–2 of ``bench/accuracy.py --folds 5`` (issue 19, second
+    part): a news lead and a paper's abstract lost. See docs/accuracy.md.
+    """
+    if content is None:
+        return []
+    found: list[etree._Element] = []
+    seen = 0
+    for sibling in _alone_in(content).itersiblings(preceding=True):
+        tag = sibling.tag if isinstance(sibling.tag, str) else ""
+        if not tag or tag in SKIP_TAGS:
+            continue
+        if tag in _HEADING_TAGS_LEAD or sibling in excluded or is_boilerplate(sibling):
+            break
+        if any(isinstance(el.tag, str) and el.tag in _HEADING_TAGS_LEAD for el in sibling.iter()):
+            break  # the headline's block: the lead comes after it
+        text = clean_text(text_content(sibling))
+        if not text:
+            continue
+        seen += 1
+        if seen > 4:
+            break
+        chars = _count_cjk_or_word(text)
+        if (
+            chars >= 40
+            and _link_chars(sibling) <= 0.2 * len(text)
+            and len(_SENTENCE_PUNCT.findall(text)) >= 3
+            and _SENTENCE_END.search(text)
+        ):
+            found.append(sibling)
+    found.reverse()
+    return found
+
+
+def find_table_after(content: etree._Element | None, excluded: set[etree._Element]) -> list[etree._Element]:
+    """A data table right after the content block, beside it under one parent: a notice's table
+    (an admissions plan, a list of candidates) that the page lays out apart from its text.
+
+    Features, not a site's names: the block's next non-empty sibling is (or holds only) a table
+    that is a grid (three rows or more, most of them with two cells of text or more), with at most
+    a tenth of its text in links (a footer's, a related list's or a menu's table is mostly links)
+    and 50 counted characters or more. Found on folds 3–4 of ``bench/accuracy.py --folds 5`` (issue
+    19, second part): an admissions notice whose table was lost. See docs/accuracy.md.
+    """
+    if content is None:
+        return []
+    for sibling in _alone_in(content).itersiblings():
+        tag = sibling.tag if isinstance(sibling.tag, str) else ""
+        if not tag or tag in SKIP_TAGS:
+            continue
+        text = clean_text(text_content(sibling))
+        if not text:
+            continue
+        if sibling in excluded or is_boilerplate(sibling):
+            return []
+        table = sibling if tag == "table" else None
+        if table is None and len(sibling) == 1 and sibling[0].tag == "table" and not (sibling.text or "").strip():
+            table = sibling[0]
+        if table is None or _count_cjk_or_word(text) < 50 or _link_chars(sibling) > 0.1 * len(text):
+            return []
+        rows = [row for row in table.iter("tr") if next(row.iterancestors("table")) is table]
+        grid = [row for row in rows if sum(1 for cell in row if cell.tag in ("td", "th") and clean_text(text_content(cell))) >= 2]
+        return [sibling] if len(rows) >= 3 and len(grid) >= 0.6 * len(rows) else []
+    return []
+
+
 _LIST_ROW = re.compile(r"(?:(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?|\d{1,2}[-/]\d{1,2})(?:\s+\d{1,2}:\d{2})?\)?$")
 
 
@@ -551,7 +649,49 @@ def find_title(sel: Selector, strip_suffix: bool = False) -> str | None:
     for h1 in h1s:
         if h1 and len(h1) >= 6:
             return strip(h1)
-    return strip(page_title) or None
+    return strip(page_title) or strip(_metadata_title(sel, doc) or "") or None
+
+
+# Other metadata that names a page's title, for a page with no <title>, og:title or headline.
+_TITLE_META = ("twitter:title", "title", "DC.title", "dc.title", "dcterms.title", "citation_title", "headline")
+
+
+def _metadata_title(sel: Selector, doc: etree._Element) -> str | None:
+    """The title that metadata other than ``<title>`` and og:title gives: twitter:title, a meta
+    title (Dublin Core, scholarly, itemprop), or the ``name`` of JSON-LD's article (a fallback of
+    issue 19 for an article page whose markup names none; no fold: no real page lacks a title)."""
+    contents: dict[str, str] = {}
+    for meta in doc.iter("meta"):
+        content = clean_optional(meta.get("content"))
+        if content:
+            for key in ("name", "property", "itemprop"):
+                value = meta.get(key)
+                if value is not None and value not in contents:
+                    contents[value] = content
+    for name in _TITLE_META:
+        if contents.get(name):
+            return contents[name]
+    for entry in json_ld(sel):
+        types = entry.get("@type")
+        types = types if isinstance(types, list) else [types]
+        name = entry.get("name")
+        if isinstance(name, str) and clean_text(name) and any(isinstance(t, str) and t in ARTICLE_TYPES for t in types):
+            return clean_text(name)
+    return None
+
+
+def fallback_title(sel: Selector) -> str | None:
+    """The last resort for a page whose markup names no headline the other readers accept: its first
+    short ``<h1>``, else its first ``<h2>`` (issue 19; no fold: no real page lacks a title)."""
+    doc = _document(sel)
+    if doc is None:
+        return None
+    for tag in ("h1", "h2"):
+        for heading in doc.iter(tag):
+            text = text_of(heading)
+            if text and len(text) <= 80:
+                return text
+    return None
 
 
 # What follows the headline in a <title>: a separator before the site's or blog's name.
