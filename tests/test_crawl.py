@@ -116,6 +116,11 @@ def test_unreachable_portal_exits_1(tmp_path):
         "CAIJI_FSYNC_RECORDS=0",
         "CAIJI_REDIS_URL=http://127.0.0.1:6379/0",
         "CAIJI_REDIS_URL=redis://:x/0",
+        "CAIJI_EXTRACT_WORKERS=-1",
+        "CAIJI_EXTRACT_WORKERS=many",
+        "CAIJI_EXTRACT_TIMEOUT=soon",
+        "CAIJI_EXTRACT_QUEUE=0",
+        "CAIJI_EXTRACT_HOOK=tests.worker_hooks.no_such_hook",
     ],
 )
 def test_bad_setting_is_a_usage_error(portal, tmp_path, setting):

@@ -153,23 +153,6 @@ def test_workers_that_cannot_start_leave_the_crawl_to_its_own_thread(portal, tmp
     assert "extracting in the crawl's process from now on" in result.stderr
 
 
-@pytest.mark.parametrize(
-    "setting",
-    [
-        "CAIJI_EXTRACT_WORKERS=-1",
-        "CAIJI_EXTRACT_WORKERS=many",
-        "CAIJI_EXTRACT_TIMEOUT=soon",
-        "CAIJI_EXTRACT_QUEUE=0",
-        "CAIJI_EXTRACT_HOOK=tests.worker_hooks.no_such_hook",
-    ],
-)
-def test_bad_worker_setting_is_a_usage_error(portal, tmp_path, setting):
-    result = run_crawl("tftnews", portal.url, tmp_path, setting)
-    assert result.code == 2
-    assert setting.split("=")[0] in result.stderr
-    assert "Traceback" not in result.stderr
-
-
 # --- no worker outlives its crawl --------------------------------------------------------------
 
 

@@ -24,42 +24,30 @@ logger = logging.getLogger(__name__)
 
 def worker_count(settings: BaseSettings) -> int:
     """``CAIJI_EXTRACT_WORKERS``: ``auto`` (cores − 1, at least 1) or a number ≥ 0; ValueError else."""
-    value = str(settings.get("CAIJI_EXTRACT_WORKERS", "auto") or "auto").strip().lower()
-    if value == "auto":
+    if str(settings.get("CAIJI_EXTRACT_WORKERS", "auto") or "auto").strip().lower() == "auto":
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         return max(1, cores - 1)
-    try:
-        count = int(value)
-    except ValueError:
-        count = -1
-    if count < 0:
-        raise ValueError(
-            f"CAIJI_EXTRACT_WORKERS must be auto or a whole number ≥ 0, not {settings.get('CAIJI_EXTRACT_WORKERS')!r}"
-        )
-    return count
+    return int(_number(settings, "CAIJI_EXTRACT_WORKERS", int, 0, "auto or a whole number ≥ 0"))
 
 
 def extract_queue(settings: BaseSettings) -> int:
     """``CAIJI_EXTRACT_QUEUE``: pages one worker holds at once (≥ 1); ValueError else."""
-    raw = settings.get("CAIJI_EXTRACT_QUEUE", 8)
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        value = 0
-    if value < 1:
-        raise ValueError(f"CAIJI_EXTRACT_QUEUE must be a whole number ≥ 1, not {raw!r}")
-    return value
+    return int(_number(settings, "CAIJI_EXTRACT_QUEUE", int, 1, "a whole number ≥ 1"))
 
 
 def extract_timeout(settings: BaseSettings) -> float:
     """``CAIJI_EXTRACT_TIMEOUT``: seconds a worker may spend on one page (0: no limit); ValueError else."""
-    raw = settings.get("CAIJI_EXTRACT_TIMEOUT", 60)
+    return _number(settings, "CAIJI_EXTRACT_TIMEOUT", float, 0, "a number of seconds ≥ 0")
+
+
+def _number(settings: BaseSettings, name: str, kind: type, minimum: float, wanted: str) -> float:
+    raw = settings.get(name)
     try:
-        value = float(raw)
-    except (TypeError, ValueError):
-        value = -1.0
-    if value < 0:
-        raise ValueError(f"CAIJI_EXTRACT_TIMEOUT must be a number of seconds ≥ 0, not {raw!r}")
+        value = kind(str(raw).strip())
+    except ValueError:
+        value = None
+    if value is None or value < minimum:
+        raise ValueError(f"{name} must be {wanted}, not {raw!r}")
     return value
 
 
