@@ -27,21 +27,22 @@ def worker_count(settings: BaseSettings) -> int:
     if str(settings.get("CAIJI_EXTRACT_WORKERS", "auto") or "auto").strip().lower() == "auto":
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         return max(1, cores - 1)
-    return int(_number(settings, "CAIJI_EXTRACT_WORKERS", int, 0, "auto or a whole number ≥ 0"))
+    return int(_number(settings, "CAIJI_EXTRACT_WORKERS", "auto", int, 0, "auto or a whole number ≥ 0"))
 
 
 def extract_queue(settings: BaseSettings) -> int:
     """``CAIJI_EXTRACT_QUEUE``: pages one worker holds at once (≥ 1); ValueError else."""
-    return int(_number(settings, "CAIJI_EXTRACT_QUEUE", int, 1, "a whole number ≥ 1"))
+    return int(_number(settings, "CAIJI_EXTRACT_QUEUE", 8, int, 1, "a whole number ≥ 1"))
 
 
 def extract_timeout(settings: BaseSettings) -> float:
     """``CAIJI_EXTRACT_TIMEOUT``: seconds a worker may spend on one page (0: no limit); ValueError else."""
-    return _number(settings, "CAIJI_EXTRACT_TIMEOUT", float, 0, "a number of seconds ≥ 0")
+    return _number(settings, "CAIJI_EXTRACT_TIMEOUT", 60, float, 0, "a number of seconds ≥ 0")
 
 
-def _number(settings: BaseSettings, name: str, kind: type, minimum: float, wanted: str) -> float:
-    raw = settings.get(name)
+def _number(settings: BaseSettings, name: str, default: object, kind: type, minimum: float, wanted: str) -> float:
+    # Unset (a crawler made without the project's settings, as in some tests): the default.
+    raw = settings.get(name, default)
     try:
         value = kind(str(raw).strip())
     except ValueError:
