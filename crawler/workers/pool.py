@@ -17,6 +17,7 @@ import logging
 import os
 import pickle
 import signal
+import subprocess
 import sys
 from collections import deque
 from pathlib import Path
@@ -38,6 +39,35 @@ class PoolBroken(Exception):
     """The workers cannot start (or keep dying before they are ready); the message says why."""
 
 
+class _WorkerProtocol(asyncio.SubprocessProtocol):
+    """Frames from a worker's stdout, read as they arrive in the loop's own callbacks (no reading
+    task, no stream: each would cost the reactor a task switch a page)."""
+
+    def __init__(self, worker: _Worker) -> None:
+        self.worker = worker
+        self.buffer = bytearray()
+        self.exited = asyncio.get_running_loop().create_future()
+
+    def pipe_data_received(self, fd: int, data: bytes) -> None:
+        if fd != 1:
+            return
+        buffer = self.buffer
+        buffer += data
+        while len(buffer) >= 8:
+            size = int.from_bytes(buffer[:8], "big")
+            if len(buffer) < 8 + size:
+                break
+            message = pickle.loads(bytes(buffer[8 : 8 + size]))
+            del buffer[: 8 + size]
+            self.worker.received(message)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        # The process has exited and its pipes are closed: everything it wrote has been read.
+        if not self.exited.done():
+            self.exited.set_result(None)
+        self.worker.lost(self)
+
+
 class _Worker:
     """One worker process and the pages sent to it, oldest first."""
 
@@ -45,12 +75,12 @@ class _Worker:
         self.pool = pool
         self.number = number
         self.pending: deque[tuple[bytes, asyncio.Future]] = deque()
-        self.process: asyncio.subprocess.Process | None = None
+        self.transport: asyncio.SubprocessTransport | None = None
+        self.protocol: _WorkerProtocol | None = None
         self.started = False
         self.closing = False
         self.expired: asyncio.Future | None = None
         self._timer: asyncio.TimerHandle | None = None
-        self._reader: asyncio.Task | None = None
 
     async def spawn(self) -> None:
         env = {**os.environ, PARENT_ENV: str(os.getpid())}
@@ -58,15 +88,24 @@ class _Worker:
         root = str(Path(__file__).resolve().parents[2])
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
         self.started = False
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "crawler.workers.worker", stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env
+        loop = asyncio.get_running_loop()
+        transport, protocol = await loop.subprocess_exec(
+            lambda: _WorkerProtocol(self),
+            sys.executable,
+            "-m",
+            "crawler.workers.worker",
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=None,
+            env=env,
         )
-        _widen(self.process.stdin.get_extra_info("pipe"))
-        self.process.stdin.write(frame(self.pool.config))
+        self.transport, self.protocol = transport, protocol
+        stdin = transport.get_pipe_transport(0)
+        _widen(stdin.get_extra_info("pipe"))
+        stdin.write(frame(self.pool.config))
         # Pages that were queued behind a page that killed the last process.
         for payload, _ in self.pending:
-            self.process.stdin.write(frame(payload))
-        self._reader = asyncio.ensure_future(self._read(self.process))
+            stdin.write(frame(payload))
         self._arm()
         self.pool.feed(self)
 
@@ -81,11 +120,23 @@ class _Worker:
         self.pending.append((payload, future))
         if len(self.pending) == 1:
             self._arm()
-        process = self.process
-        if process is not None and process.returncode is None and not process.stdin.is_closing():
-            # Written to a worker that has died meanwhile, it is lost with it: its reader sends
-            # the page again to the next one.
-            process.stdin.write(frame(payload))
+        stdin = self.transport.get_pipe_transport(0) if self.transport is not None else None
+        if stdin is not None and not stdin.is_closing() and self.transport.get_returncode() is None:
+            # Written to a worker that has died meanwhile, it is lost with it: the page is sent
+            # again to the next one.
+            stdin.write(frame(payload))
+
+    def received(self, message: object) -> None:
+        if not self.started:
+            self.started = True  # its first frame: ready
+            return
+        _, future = self.pending.popleft()
+        self._arm()
+        # The next page goes to the worker before anything else runs: a worker waiting for the
+        # crawl to get round to it is a core doing nothing.
+        self.pool.feed(self)
+        if not future.done():
+            future.set_result(message)
 
     def _arm(self) -> None:
         """(Re)start the timeout of the page the worker is on, when it gets on a new one."""
@@ -97,31 +148,16 @@ class _Worker:
             self._timer = asyncio.get_running_loop().call_later(self.pool.timeout, self._expire, head)
 
     def _expire(self, head: asyncio.Future) -> None:
-        if self.pending and self.pending[0][1] is head and self.process is not None:
+        if self.pending and self.pending[0][1] is head and self.transport is not None:
             self.expired = head
-            self.process.kill()
+            self.transport.kill()
 
-    async def _read(self, process: asyncio.subprocess.Process) -> None:
-        stdout = process.stdout
-        try:
-            while True:
-                size = int.from_bytes(await stdout.readexactly(8), "big")
-                message = pickle.loads(await stdout.readexactly(size))
-                if not self.started:
-                    self.started = True  # its first frame: ready
-                    continue
-                _, future = self.pending.popleft()
-                self._arm()
-                # The next page goes to the worker before anything else runs: a worker waiting
-                # for the crawl to get round to it is a core doing nothing.
-                self.pool.feed(self)
-                if not future.done():
-                    future.set_result(message)
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        code = await process.wait()
-        if self.closing:
+    def lost(self, protocol: _WorkerProtocol) -> None:
+        """The worker's process is gone: the page it was on failed; a new one takes the rest."""
+        if self.closing or protocol is not self.protocol:
             return
+        code = self.transport.get_returncode()
+        self.transport.close()
         if not self.started:
             self.pool.broken(f"extraction worker {self.number} exited before it was ready ({describe_exit(code)})")
             return
@@ -138,7 +174,7 @@ class _Worker:
         self.expired = None
         self.pool.replaced += 1
         logger.warning("Extraction worker %d %s; starting another", self.number, how)
-        await self.spawn()
+        self.pool.respawn(self)
 
     def fail_all(self, error: Exception) -> None:
         while self.pending:
@@ -150,21 +186,20 @@ class _Worker:
         self.closing = True
         if self._timer is not None:
             self._timer.cancel()
-        process = self.process
-        if process is None or process.returncode is not None:
+        transport, protocol = self.transport, self.protocol
+        if transport is None or protocol is None or protocol.exited.done():
             return
         if not self.started:
             # Still importing the project (a run that ended at once, on a held lock say): it has
             # nothing to finish.
-            process.kill()
-        process.stdin.close()
+            transport.kill()
+        transport.get_pipe_transport(0).close()
         try:
-            await asyncio.wait_for(process.wait(), EXIT_GRACE)
+            await asyncio.wait_for(asyncio.shield(protocol.exited), EXIT_GRACE)
         except TimeoutError:
-            process.kill()
-            await process.wait()
-        if self._reader is not None:
-            await self._reader
+            transport.kill()
+            await protocol.exited
+        transport.close()
 
 
 class ExtractionPool:
@@ -185,6 +220,7 @@ class ExtractionPool:
         # Pages beyond depth × size wait here, as the responses Scrapy holds for their callbacks;
         # when those pile up, Scrapy's scraper slot (SCRAPER_SLOT_MAX_ACTIVE_SIZE) stops new downloads.
         self._waiting: deque[tuple[bytes, asyncio.Future]] = deque()
+        self._spawning: set[asyncio.Task] = set()
 
     async def start(self) -> None:
         """Start the workers (they import the project while the crawl fetches its first pages)."""
@@ -212,6 +248,18 @@ class ExtractionPool:
             if worker.pending and worker.held_bytes + len(self._waiting[0][0]) > MAX_HELD_BYTES:
                 break
             worker.assign(*self._waiting.popleft())
+
+    def respawn(self, worker: _Worker) -> None:
+        """Start ``worker`` again, in the background (the pages it holds wait for it)."""
+        task = asyncio.ensure_future(worker.spawn())
+        # A reference until done: the loop keeps only a weak one.
+        self._spawning.add(task)
+        task.add_done_callback(self._spawned)
+
+    def _spawned(self, task: asyncio.Task) -> None:
+        self._spawning.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            self.broken(f"an extraction worker could not be started again: {task.exception()}")
 
     def broken(self, reason: str) -> None:
         self.broken_reason = reason
