@@ -133,7 +133,8 @@ CAIJI_EXTRACT_QUEUE = 8
 # `module.function` called with each article page's URL and bytes where it is extracted, before
 # extraction: fault injection and debugging (tests make a worker crash or hang with it).
 CAIJI_EXTRACT_HOOK = None
-# The timezone a site's rules read times in when they name none.
+# The timezone naive times are read in on hosts whose site rules name none and whose country
+# domain (.tw, .hk …) gives none: the generic rules' default.
 CAIJI_DEFAULT_TIMEZONE = "Asia/Shanghai"
 # Checks of the finished crawl: a failed check makes the run exit 1 (SPEC §4).
 CAIJI_MIN_ARTICLES = 1  # articles the dataset holds for this run: written + unchanged + skipped

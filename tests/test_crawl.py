@@ -121,6 +121,7 @@ def test_unreachable_portal_exits_1(tmp_path):
         "CAIJI_EXTRACT_TIMEOUT=soon",
         "CAIJI_EXTRACT_QUEUE=0",
         "CAIJI_EXTRACT_HOOK=tests.worker_hooks.no_such_hook",
+        "CAIJI_DEFAULT_TIMEZONE=Mars/Olympus",
     ],
 )
 def test_bad_setting_is_a_usage_error(portal, tmp_path, setting):

@@ -73,3 +73,34 @@ def test_extract_usage_errors(tmp_path):
         scrapy_command("extract", str(tmp_path / "nope.html"), "--site", "nosuch"), cwd=PROJECT, capture_output=True, text=True
     )
     assert bad_site.returncode == 2 and "no site rules named" in bad_site.stderr
+
+
+@pytest.mark.parametrize(
+    ("case", "zone", "expected"),
+    [
+        # A .cn host with no site rules: its naive times are read in CAIJI_DEFAULT_TIMEZONE.
+        ("sina_style", "Asia/Shanghai", "2025-03-27T14:20:00+08:00"),
+        ("sina_style", "Europe/Berlin", "2025-03-27T14:20:00+01:00"),
+        # A .tw host: its country's zone, whatever the default.
+        ("traditional_big5", "Europe/Berlin", "2025-03-29T18:05:00+08:00"),
+    ],
+)
+def test_default_timezone_is_the_zone_of_hosts_without_one(case, zone, expected):
+    page = PROJECT / "fixtures" / "pages" / "generic" / f"{case}.html"
+    url = json.loads(page.with_suffix(".json").read_text(encoding="utf-8"))["url"]
+    command = scrapy_command("extract", str(page), "--url", url, "-s", f"CAIJI_DEFAULT_TIMEZONE={zone}")
+    done = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["timestamp"] == expected
+
+
+def test_unknown_default_timezone_is_a_usage_error():
+    page = PROJECT / "fixtures" / "pages" / "generic" / "sina_style.html"
+    done = subprocess.run(
+        scrapy_command("extract", str(page), "-s", "CAIJI_DEFAULT_TIMEZONE=Mars/Olympus"),
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2 and "CAIJI_DEFAULT_TIMEZONE" in done.stderr and "Traceback" not in done.stderr

@@ -228,3 +228,22 @@ def test_sigterm_drains_the_pages_being_extracted(portal, tmp_path):
     data = list(tmp_path.glob("tftnews/*/articles-*.jsonl"))
     records = [json.loads(line) for path in data for line in path.read_text(encoding="utf-8").splitlines()]
     assert records and len({r["url"] for r in records}) == len(records)
+
+
+def test_the_crawls_settings_reach_the_workers(portal, tmp_path):
+    # The demo portal served on 127.0.0.1 has no country domain: the generic rules read its
+    # times in CAIJI_DEFAULT_TIMEZONE, which only the worker's own copy of the settings can apply.
+    result = run_crawl(
+        "generic",
+        portal.url,
+        tmp_path,
+        "CAIJI_DEFAULT_TIMEZONE=UTC",
+        "CAIJI_EXTRACT_WORKERS=1",
+        "CAIJI_SCRIPT_TARGET=hant",
+        options=("-a", "max_pages=12"),
+    )
+    assert result.code in (0, 1), result.stderr[-2000:]  # a short crawl may fail its coverage checks
+    records = result.records("generic")
+    assert records and all(r["script"]["target"] == "hant" for r in records)
+    stamped = [r["timestamp"] for r in records if r["timestamp"]]
+    assert stamped and all(t.endswith("+00:00") for t in stamped), stamped

@@ -58,7 +58,8 @@ class Command(ScrapyCommand):
         target = (self.settings.get("CAIJI_SCRIPT_TARGET") or "none").strip().lower()
         url = opts.url or file_url(path)
         try:
-            extractor = PageExtractor(target, Limits.from_settings(self.settings))
+            zone = str(self.settings.get("CAIJI_DEFAULT_TIMEZONE") or "Asia/Shanghai").strip()
+            extractor = PageExtractor(target, Limits.from_settings(self.settings), zone)
             Request(url)  # the address must be one a crawl could have fetched
         except ValueError as exc:
             raise UsageError(str(exc), print_help=False) from None

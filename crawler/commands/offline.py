@@ -10,6 +10,7 @@ from scrapy.http import HtmlResponse
 from crawler.extraction.charset import detect_encoding, markup_problem
 from crawler.extraction.items import ordered_record
 from crawler.rules import Limits, NoArticle, Rules, get_rules, rules_for_url
+from crawler.workers.page import default_zone
 from pipelines.cleaning import CleaningPipeline
 from pipelines.script import ScriptPipeline
 from pipelines.validation import ValidationPipeline
@@ -18,13 +19,18 @@ from pipelines.validation import ValidationPipeline
 class PageExtractor:
     """Turns saved HTML bytes into a finished record: site rules, then the record pipelines."""
 
-    def __init__(self, script_target: str = "hans", limits: Limits | None = None) -> None:
+    def __init__(
+        self, script_target: str = "hans", limits: Limits | None = None, default_timezone: str = "Asia/Shanghai"
+    ) -> None:
         self.pipelines = [CleaningPipeline(), ScriptPipeline(script_target), ValidationPipeline()]
         self.limits = limits or Limits()
+        default_zone(default_timezone)
+        self.default_timezone = default_timezone
 
     def extract(self, body: bytes, url: str, site: str | None = None, fetched_at: datetime | None = None) -> dict:
         """The record of the page; raises NoArticle or RejectItem with a one-line reason."""
         rules: Rules = get_rules(site) if site else rules_for_url(url)
+        rules.default_timezone = self.default_timezone
         # What a crawl's CharsetMiddleware refuses before anything parses the page.
         problem = markup_problem(body)
         if problem:

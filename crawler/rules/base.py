@@ -119,10 +119,21 @@ class Rules:
 
     loader_class: ClassVar[type[ArticleLoader]] = ArticleLoader
 
+    #: The zone of a page whose rules name none and whose host has no country domain: the crawl's
+    #: ``CAIJI_DEFAULT_TIMEZONE`` (set on the instance by whoever runs the rules).
+    default_timezone: str = "Asia/Shanghai"
+
+    def timezone_for(self, url: str) -> str:
+        """The timezone the page at ``url`` prints its times in: the site rules' own, else the
+        host's country domain's (``.tw``, ``.hk`` …), else :attr:`default_timezone`."""
+        if self.names_timezone():
+            return self.timezone
+        return generic.timezone_for_host(urlsplit(url).hostname or "", self.default_timezone)
+
     @classmethod
-    def timezone_for(cls, url: str) -> str:
-        """The timezone the page at ``url`` prints its times in (site rules: their own)."""
-        return cls.timezone if cls.hosts else generic.timezone_for_host(urlsplit(url).hostname or "", cls.timezone)
+    def names_timezone(cls) -> bool:
+        """True when a site's rules set ``timezone`` themselves (the generic rules do not)."""
+        return any("timezone" in vars(klass) for klass in cls.__mro__ if klass is not Rules)
 
     @classmethod
     def matches(cls, url: str) -> bool:

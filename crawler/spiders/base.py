@@ -90,6 +90,8 @@ class PortalSpider(scrapy.Spider):
         try:
             spider.render = RenderPolicy(render_mode(settings), spider.rules)
             spider.extraction = Extraction.from_crawler(crawler)
+            # What the browser is told of the page's zone (crawler/render/handler.py).
+            spider.rules.default_timezone = spider.extraction.inline.config.default_timezone
         except ValueError as exc:
             raise UsageError(str(exc), print_help=False) from None
         crawler.signals.connect(spider.on_spider_error, signal=signals.spider_error)

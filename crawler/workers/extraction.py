@@ -75,6 +75,7 @@ class Extraction:
             limits=Limits.from_settings(settings),
             hook=settings.get("CAIJI_EXTRACT_HOOK") or None,
             log_level=level if isinstance(level, int) else logging.getLevelName(str(level).upper()),
+            default_timezone=str(settings.get("CAIJI_DEFAULT_TIMEZONE") or "Asia/Shanghai").strip(),
         )
         return cls(crawler, worker_count(settings), config, extract_timeout(settings), extract_queue(settings))
 

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from itemadapter import ItemAdapter
 from scrapy.http import HtmlResponse, TextResponse
@@ -52,6 +53,8 @@ class WorkConfig:
     #: (``CAIJI_EXTRACT_HOOK``: fault injection and debugging).
     hook: str | None = None
     log_level: int = logging.INFO
+    #: ``CAIJI_DEFAULT_TIMEZONE``: the zone of pages whose rules and host name none.
+    default_timezone: str = "Asia/Shanghai"
 
 
 @dataclass
@@ -98,6 +101,7 @@ class PageWork:
 
     def __init__(self, config: WorkConfig) -> None:
         self.config = config
+        default_zone(config.default_timezone)  # checked here, in the crawl's process, before any worker
         self.script = ScriptPipeline(config.script_target)
         self.check = FastCheck(article_schema())
         self.hook: Callable[[str, bytes], None] | None = load_hook(config.hook) if config.hook else None
@@ -135,7 +139,9 @@ class PageWork:
     def rules(self, name: str) -> Rules:
         """The rules called ``name``, made once."""
         if name not in self._rules:
-            self._rules[name] = get_rules(name)
+            rules = get_rules(name)
+            rules.default_timezone = self.config.default_timezone
+            self._rules[name] = rules
         return self._rules[name]
 
     def _extract(self, job: PageJob, response: TextResponse) -> PageResult:
@@ -162,6 +168,14 @@ class PageWork:
             return []
         urls = (absolute_url(response.url, href) for href in response_select(response, job.related_css))
         return [url for url in urls if url]
+
+
+def default_zone(name: str) -> ZoneInfo:
+    """The zone ``CAIJI_DEFAULT_TIMEZONE`` names; ValueError when there is none of that name."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ValueError(f"CAIJI_DEFAULT_TIMEZONE must be a timezone name such as Asia/Shanghai, not {name!r}") from None
 
 
 def load_hook(path: str) -> Callable[[str, bytes], None]:
