@@ -91,7 +91,7 @@ class PortalSpider(scrapy.Spider):
             spider.render = RenderPolicy(render_mode(settings), spider.rules)
             spider.extraction = Extraction.from_crawler(crawler)
             # What the browser is told of the page's zone (crawler/render/handler.py).
-            spider.rules.default_timezone = spider.extraction.inline.config.default_timezone
+            spider.rules.default_timezone = spider.extraction.config.default_timezone
         except ValueError as exc:
             raise UsageError(str(exc), print_help=False) from None
         crawler.signals.connect(spider.on_spider_error, signal=signals.spider_error)

@@ -57,6 +57,7 @@ class Extraction:
 
     def __init__(self, crawler: Crawler, workers: int, config: WorkConfig, timeout: float, queue: int = 8) -> None:
         self.crawler = crawler
+        self.config = config
         # Made here in any case: it checks the settings at once, and it is what runs the pages
         # when there are no workers (or they cannot start).
         self.inline = PageWork(config)

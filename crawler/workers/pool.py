@@ -23,7 +23,7 @@ from collections import deque
 from pathlib import Path
 
 from crawler.workers.page import CRASHED, TIMED_OUT, PageJob, PageResult, WorkConfig
-from crawler.workers.worker import PARENT_ENV, frame
+from crawler.workers.worker import HEADER, PARENT_ENV, frame
 
 logger = logging.getLogger(__name__)
 
@@ -53,12 +53,12 @@ class _WorkerProtocol(asyncio.SubprocessProtocol):
             return
         buffer = self.buffer
         buffer += data
-        while len(buffer) >= 8:
-            size = int.from_bytes(buffer[:8], "big")
-            if len(buffer) < 8 + size:
+        while len(buffer) >= HEADER:
+            end = HEADER + int.from_bytes(buffer[:HEADER], "big")
+            if len(buffer) < end:
                 break
-            message = pickle.loads(bytes(buffer[8 : 8 + size]))
-            del buffer[: 8 + size]
+            message = pickle.loads(bytes(buffer[HEADER:end]))
+            del buffer[:end]
             self.worker.received(message)
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -236,11 +236,6 @@ class ExtractionPool:
         worker = min(self._workers, key=lambda w: len(w.pending))
         self.feed(worker)
         return await future
-
-    @property
-    def in_flight(self) -> int:
-        """Pages in the workers (being extracted, or in their pipes)."""
-        return sum(len(worker.pending) for worker in self._workers)
 
     def feed(self, worker: _Worker) -> None:
         """Give ``worker`` waiting pages, up to ``depth`` pages and MAX_HELD_BYTES."""

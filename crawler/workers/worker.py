@@ -21,13 +21,14 @@ from typing import BinaryIO
 
 #: Environment variable: the pid of the crawl's process that started this worker.
 PARENT_ENV = "CAIJI_WORKER_PARENT"
-_HEADER = 8
+#: Bytes of a frame's length, before its data.
+HEADER = 8
 
 
 def read_frame(stream: BinaryIO) -> bytes | None:
     """The next frame's bytes, or None at the end of the stream."""
-    header = stream.read(_HEADER)
-    if len(header) < _HEADER:
+    header = stream.read(HEADER)
+    if len(header) < HEADER:
         return None
     size = int.from_bytes(header, "big")
     data = stream.read(size)
@@ -36,7 +37,7 @@ def read_frame(stream: BinaryIO) -> bytes | None:
 
 def frame(data: bytes) -> bytes:
     """``data`` as a frame."""
-    return len(data).to_bytes(_HEADER, "big") + data
+    return len(data).to_bytes(HEADER, "big") + data
 
 
 def die_with_parent() -> bool:
