@@ -144,3 +144,94 @@ def test_a_related_items_date_is_no_evidence_from_htmldate():
     response = HtmlResponse(url="https://a.cn/n/9.html", body=body.encode(), encoding="utf-8")
     item = get_rules("generic").extract(response, NOW)
     assert item.get("timestamp") is None
+
+
+def _article(head: str = "", scripts: str = "", shown: str = "", url: str = "https://a.cn/n/9.html") -> dict:
+    body = (
+        f"<html><head><title>春耕备耕正当时_示例新闻网</title>{head}</head><body><h1>春耕备耕正当时</h1>{shown}"
+        "<div class='article-content'>"
+        + "".join(f"<p>第{n}段：各地抢抓农时开展春耕备耕，农业机械化水平持续提高，粮食生产开局良好。</p>" for n in range(4))
+        + f"</div>{scripts}</body></html>"
+    )
+    response = HtmlResponse(url=url, body=body.encode(), encoding="utf-8")
+    return get_rules("generic").extract(response, NOW)
+
+
+@pytest.mark.parametrize(
+    ("scripts", "timestamp", "raw"),
+    [
+        # WeChat: the page's script writes a Unix time into #publish_time when it runs.
+        (
+            '<em id="publish_time"></em><script>var e=function(e,t,n,i){};'
+            'e(0,"1743398255",0,document.getElementById("publish_time"));</script>',
+            "2025-03-31T13:17:35+08:00",
+            "1743398255",
+        ),
+        ('<script>var ct = "1743398255"; var msg_title = "x";</script>', "2025-03-31T13:17:35+08:00", "1743398255"),
+        # A data object the page is rendered from.
+        (
+            '<script>var allData = {"docData": {"title": "x", "newsTime": "2025-03-31 13:17:35", "source": "y"}};</script>',
+            "2025-03-31T13:17:35+08:00",
+            "2025-03-31 13:17:35",
+        ),
+        # The key repeated with other times belongs to a list of other articles: no evidence.
+        (
+            '<script>var list = [{"pubDate": "2025-03-30 08:00"}, {"pubDate": "2025-03-29 09:00"}];</script>',
+            None,
+            None,
+        ),
+        # JSON-LD is read as metadata, not here; other keys (a comment's) are no publication.
+        ('<script>var c = {"commentTime": "2025-03-30 08:00"};</script>', None, None),
+    ],
+)
+def test_a_time_in_the_pages_scripts(scripts, timestamp, raw):
+    """Issue 19, third part (WeChat's page in realpages/magic_html, fold 2; the others made): a
+    page that shows its time only once its scripts run."""
+    item = _article(scripts=scripts)
+    assert item.get("timestamp") == timestamp
+    assert item.get("timestamp_raw") == raw
+
+
+def test_a_scripts_time_gives_way_to_a_shown_time_of_another_day():
+    # Weaker than metadata: a script's key may be a version's or a widget's time.
+    scripts = '<script>var page = {"publishTime": "2025-03-31 20:33:45"};</script>'
+    item = _article(scripts=scripts, shown="<div class='info'>2025-03-29 10:00</div>")
+    assert item["timestamp"] == "2025-03-29T10:00:00+08:00"
+    # Of the same day, it gives the seconds the page does not show.
+    item = _article(scripts=scripts, shown="<div class='info'>2025-03-31 20:33</div>")
+    assert item["timestamp"] == "2025-03-31T20:33:45+08:00"
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        "<meta name='PubDate' content='2025-03-31 13:17:35'>",  # names read without regard to case
+        "<meta name='firstpublishedtime' content='2025-03-31-13:17:35'>",  # gov.cn's CMS
+        "<meta name='publishtime' content='2025-03-31 13:17:35'>",
+        "<meta property='bytedance:published_time' content='2025-03-31T13:17:35+08:00'>",
+    ],
+)
+def test_metadata_names_portals_use(head):
+    assert _article(head=head)["timestamp"] == "2025-03-31T13:17:35+08:00"
+
+
+def test_microdata_on_a_shown_element():
+    shown = "<div class='info'><span itemprop='datePublished' content='2025-03-31T13:17:35+08:00'>3月31日</span></div>"
+    assert _article(shown=shown)["timestamp"] == "2025-03-31T13:17:35+08:00"
+
+
+def test_days_are_compared_in_the_sites_zone():
+    # Metadata in UTC of the evening before is the morning shown on the page, in Beijing: the same
+    # day, so the metadata is not contradicted by the line and the address (and keeps its seconds).
+    item = _article(
+        head="<meta property='article:published_time' content='2025-03-30T23:17:35Z'>",
+        shown="<div class='info'>发布时间：2025-03-31 07:17</div>",
+        url="https://a.cn/n/2025/03/31/9.html",
+    )
+    assert item["timestamp"] == "2025-03-31T07:17:35+08:00"
+
+
+def test_a_taiwan_page_with_an_afternoon_time():
+    shown = "<div class='info'>發布時間：民國114年3月31日 下午1:17</div>"
+    item = _article(shown=shown, url="https://news.example.com.tw/n/9.html")
+    assert item["timestamp"] == "2025-03-31T13:17:00+08:00"

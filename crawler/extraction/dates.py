@@ -15,11 +15,26 @@ from zoneinfo import ZoneInfo
 _SEP = r"\s*[-/.]\s*"
 # A weekday printed between the date and the time (2025年3月31日 星期一 10:20, 2025-03-31 周一 10:20).
 _WEEKDAY = r"(?:\s*[(（]?\s*(?:星期|礼拜|禮拜|周|週)[一二三四五六日天]\s*[)）]?)?"
+# 上午/下午 (a.m./p.m.) before the hour, as Taiwan, Hong Kong and many forum pages print it.
+_MERIDIEM = r"(?:(?P<mer>上午|下午|中午|晚上|晚间|晚間|夜间|夜間|凌晨|早上|早晨|清晨|傍晚|[AaPp]\.?[Mm]\.?(?![A-Za-z]))\s*)?"
 _TIME = (
-    r"(?:" + _WEEKDAY + r"\s*(?:T|\s|日)?\s*(?P<H>\d{1,2})\s*[:：时時点點]\s*(?P<M>\d{1,2})(?:\s*[:：分]\s*(?P<S>\d{1,2}))?"
-    r"(?:\s*(?P<ampm>[AaPp][Mm])\b)?)?"
+    # The time may follow the date after "T", a space, 日, a comma or a dash (2025-03-31-13:17:35,
+    # as some government sites' metadata writes it).
+    r"(?:"
+    + _WEEKDAY
+    + r"\s*(?:T|\s|日|-|,|，|at\s)?\s*"
+    + _MERIDIEM
+    + r"(?P<H>\d{1,2})\s*[:：时時点點]\s*(?P<M>\d{1,2})(?:\s*[:：分]\s*(?P<S>\d{1,2}))?"
+    r"(?:\s*(?P<ampm>[AaPp]\.?[Mm]\.?)(?![A-Za-z]))?)?"
 )
 _ZONE = r"(?:\s*(?P<Z>Z|[+-]\d{2}:?\d{2}))?"
+_MONTHS = (
+    r"Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?"
+    r"|Nov(?:ember)?|Dec(?:ember)?"
+)
+_MONTH_NUMBERS = {
+    name: i for i, name in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)
+}
 _ABSOLUTE = [
     # 2025-03-31 13:17:35, 2025/3/31 13:17, 2025.03.31, 2025-03-31T13:17:35+08:00
     re.compile(
@@ -38,20 +53,39 @@ _ABSOLUTE = [
     re.compile(r"(?<![\d/])(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>(?:19|20)\d{2})(?!\d)" + _TIME),
     # 20250331 13:17 (compact, only with a time, to avoid ids)
     re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})(?P<m>[01]\d)(?P<d>[0-3]\d)\s+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?"),
+    # 民國113年5月20日, 113年5月20日 (Taiwan's Republic era years: 1911 + the year shown)
+    re.compile(
+        r"(?:(?:(?:中華|中华)?(?:民國|民国))\s*(?P<roc>\d{2,3})|(?<![\d.])(?P<roc3>1[0-4]\d))\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号號]"
+        + _TIME
+    ),
+    # May 20, 2024 10:20 AM; 20 May 2024 10:20:00 +0800; Mon, 20 May 2024 (RFC 2822 metadata)
+    re.compile(
+        r"(?<![A-Za-z])(?P<mon>"
+        + _MONTHS
+        + r")(?![a-z])\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d{2})(?!\d)"
+        + _TIME
+        + _ZONE
+    ),
+    re.compile(r"(?<!\d)(?P<d>\d{1,2})\s+(?P<mon>" + _MONTHS + r")(?![a-z])\.?,?\s+(?P<y>(?:19|20)\d{2})(?!\d)" + _TIME + _ZONE),
 ]
 _MONTH_FIRST = _ABSOLUTE[2]
 # Month and day without a year (03-31 13:17, 3月31日 13:17): the year is the fetch year, or the one
 # before when that would put the article in the future.
 _NO_YEAR = re.compile(
-    r"(?<![\d年])(?<!\d\d\d[-/.])(?P<m>\d{1,2})\s*(?:[-/]|月)\s*(?P<d>\d{1,2})\s*[日号號]?\s+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?"
+    r"(?<![\d年])(?<!\d\d\d[-/.])(?P<m>\d{1,2})\s*(?:[-/]|月)\s*(?P<d>\d{1,2})\s*[日号號]?\s+"
+    + _MERIDIEM
+    + r"(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?"
 )
 _AGO = re.compile(
     r"(?P<n>\d+|半|一|两|兩|几|幾)\s*(?:个|個)?\s*(?P<unit>秒|分钟|分鐘|分|小时|小時|钟头|鐘頭|天|日|周|週|星期|个月|個月|月|年)\s*(?:之)?前"
 )
 _DAY_WORD = re.compile(
-    r"(?P<word>今天|今日|昨天|昨日|前天|前日)\s*(?:(?P<H>\d{1,2})\s*[:：]\s*(?P<M>\d{2})(?:\s*[:：]\s*(?P<S>\d{2}))?)?"
+    r"(?P<word>今天|今日|昨天|昨日|前天|前日)\s*(?:"
+    + _MERIDIEM
+    + r"(?P<H>\d{1,2})\s*[:：]\s*(?P<M>\d{2})(?:\s*[:：]\s*(?P<S>\d{2}))?)?"
 )
 _YEAR_MONTH = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*年\s*(?P<m>\d{1,2})\s*月")
+_UNIX_TIME = re.compile(r"\d{10}(?:\d{3})?")
 _JUST_NOW = re.compile(r"刚刚|剛剛|刚才|剛才")
 _UNIT_SECONDS = {
     "秒": 1,
@@ -147,6 +181,10 @@ def parse_time(
     found = _absolute(text, tz)
     if found:
         return found
+    if _UNIX_TIME.fullmatch(text):
+        # A page's script or data attribute giving the time as seconds (or milliseconds) since 1970.
+        seconds = int(text) / (1000 if len(text) == 13 else 1)
+        return datetime.fromtimestamp(seconds, UTC).replace(microsecond=0)
     now = (now or datetime.now(UTC)).astimezone(tz)
     match = _AGO.search(text)
     if match:
@@ -161,14 +199,15 @@ def parse_time(
         day = now.date() - timedelta(days=_DAY_OFFSETS[match["word"]])
         if match["H"] is None:
             return datetime(day.year, day.month, day.day, tzinfo=tz)
-        return _build(tz, day.year, day.month, day.day, match["H"], match["M"], match["S"], None)
+        return _build(tz, day.year, day.month, day.day, _hour(match.groupdict()), match["M"], match["S"], None)
     if _JUST_NOW.search(text):
         return now.replace(microsecond=0)
     match = _NO_YEAR.search(text)
     if match:
-        found = _build(tz, now.year, int(match["m"]), int(match["d"]), match["H"], match["M"], match["S"], None)
+        hour = _hour(match.groupdict())
+        found = _build(tz, now.year, int(match["m"]), int(match["d"]), hour, match["M"], match["S"], None)
         if found and found > now + timedelta(days=1):
-            found = _build(tz, now.year - 1, int(match["m"]), int(match["d"]), match["H"], match["M"], match["S"], None)
+            found = _build(tz, now.year - 1, int(match["m"]), int(match["d"]), hour, match["M"], match["S"], None)
         return found
     match = _YEAR_MONTH.search(text)
     if match and fallback:
@@ -184,16 +223,37 @@ def _absolute(text: str, tz: tzinfo) -> datetime | None:
         match = pattern.search(text)
         if match:
             g = match.groupdict()
-            hour = g.get("H")
-            if hour and g.get("ampm"):
-                hour = str(int(hour) % 12 + (12 if g["ampm"].lower() == "pm" else 0))
-            found = _build(tz, int(g["y"]), int(g["m"]), int(g["d"]), hour, g.get("M"), g.get("S"), g.get("Z"))
+            hour = _hour(g)
+            year = int(g["y"]) if g.get("y") else 1911 + int(g.get("roc") or g["roc3"])
+            month = _MONTH_NUMBERS[g["mon"][:3]] if g.get("mon") else int(g["m"])
+            found = _build(tz, year, month, int(g["d"]), hour, g.get("M"), g.get("S"), g.get("Z"))
             if found is None and pattern is _MONTH_FIRST and int(g["m"]) > 12:
                 # 31/03/2025: no month 31, so the day comes first (as most of the world prints it).
-                found = _build(tz, int(g["y"]), int(g["d"]), int(g["m"]), hour, g.get("M"), g.get("S"), g.get("Z"))
+                found = _build(tz, year, int(g["d"]), int(g["m"]), hour, g.get("M"), g.get("S"), g.get("Z"))
             if found:
                 return found
     return None
+
+
+_AFTERNOON = frozenset({"下午", "晚上", "晚间", "晚間", "夜间", "夜間", "傍晚"})
+_MORNING = frozenset({"上午", "凌晨", "早上", "早晨", "清晨"})
+
+
+def _hour(g: dict[str, str | None]) -> str | None:
+    """The hour on a 24-hour clock, from an hour printed with 上午/下午 or AM/PM (before or after)."""
+    hour = g.get("H")
+    marker = g.get("mer") or g.get("ampm")
+    if hour is None or marker is None:
+        return hour
+    h = int(hour)
+    letters = marker.replace(".", "").lower()
+    if marker in _AFTERNOON or letters == "pm":
+        return str(h + 12 if h < 12 else h)
+    if marker == "中午":
+        return str(h + 12 if h < 6 else h)  # 中午1点 is 13:00, 中午12点 noon
+    if marker in _MORNING or letters == "am":
+        return str(0 if h == 12 else h)
+    return hour
 
 
 def _dateparser(text: str, tz: tzinfo, now: datetime) -> datetime | None:

@@ -161,15 +161,21 @@ def headline(lines: list[Line]) -> str | None:
 
 # --- time -------------------------------------------------------------------------------------
 
-#: A time as portals print it: absolute dates, relative times, month-day with a time.
+#: A time as portals print it: absolute dates (Taiwan's 民國 years and English month names too),
+#: relative times, month-day with a time.
 DATE_SHAPE = re.compile(
-    r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}|\d{1,2}/\d{1,2}/(?:19|20)\d{2}|"
-    r"\d+\s*(?:分钟|分鐘|小时|小時|天)前|昨天|前天|今天\s*\d|刚刚|剛剛|(?<!\d)\d{1,2}[-月]\d{1,2}日?\s+\d{1,2}:\d{2}"
+    r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}(?:\s*日?\s*(?:上午|下午|中午|晚上|凌晨|早上)?\s*\d{1,2}:\d{2}(?::\d{2})?)?|"
+    r"\d{1,2}/\d{1,2}/(?:19|20)\d{2}|"
+    r"\d+\s*(?:分钟|分鐘|小时|小時|天)前|昨天|前天|今天\s*\d|刚刚|剛剛|"
+    r"(?<!\d)\d{1,2}[-月]\d{1,2}日?\s+(?:上午|下午|中午|晚上|凌晨|早上)?\s*\d{1,2}:\d{2}|"
+    r"民[國国]\s*\d{2,3}\s*年|(?<![\d.])1[0-4]\d\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|"
+    r"(?<![A-Za-z])(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{2}|"
+    r"(?<!\d)\d{1,2}\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\.?,?\s+(?:19|20)\d{2}"
 )
 # Every alternative of DATE_SHAPE starts with one of these (\d: any Unicode digit, as in the
 # pattern: １２小时前 is a time): a line without them is passed over at the speed of a
 # character-class scan, and the pattern is tried from the first of them.
-_DATE_START = re.compile(r"[\d昨前今刚剛]")
+_DATE_START = re.compile(r"[\d昨前今刚剛民JFMASOND]")
 
 
 def date_shape(text: str) -> re.Match | None:

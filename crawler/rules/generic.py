@@ -127,9 +127,10 @@ def _count_cjk_or_word(text: str) -> int:
 
 RELATED_HEADINGS = re.compile(
     r"^(?:推荐阅读|推薦閱讀|相关阅读|相關閱讀|相关新闻|相關新聞|相关文章|相關文章|延伸阅读|延伸閱讀|热门推荐|熱門推薦|"
-    r"猜你喜欢|猜你喜歡|相关推荐|相關推薦|更多阅读|更多閱讀|推荐文章|推薦文章|相关报道|相關報導|热点推荐|熱點推薦|你可能感兴趣)"
+    r"猜你喜欢|猜你喜歡|相关推荐|相關推薦|更多阅读|更多閱讀|推荐文章|推薦文章|相关报道|相關報導|热点推荐|熱點推薦|你可能感兴趣|"
+    r"为你推荐|為你推薦|精彩推荐|精彩推薦|热门文章|熱門文章|相关链接|相關鏈接)"
 )
-_HEADING_CHARS = re.compile("[推相延热熱猜更你&]")
+_HEADING_CHARS = re.compile("[推相延热熱猜更你为為精&]")
 BREADCRUMB_LABEL = re.compile(r"^(?:当前位置|當前位置|您的位置|你的位置|您现在的位置|所在位置|位置)\s*[:：]?\s*")
 _BOILERPLATE_LINE = re.compile(
     r"^[【\[（(]?\s*(?:\(?责任编辑|（责任编辑|責任編輯|编辑[:：]|編輯[:：]|责编|来源[:：]|來源[:：]|原标题|原標題|"
@@ -383,36 +384,93 @@ def find_lead(content: etree._Element | None, excluded: set[etree._Element]) -> 
     return found
 
 
-def find_table_after(content: etree._Element | None, excluded: set[etree._Element]) -> list[etree._Element]:
-    """A data table right after the content block, beside it under one parent: a notice's table
-    (an admissions plan, a list of candidates) that the page lays out apart from its text.
+def find_after(content: etree._Element | None, excluded: set[etree._Element]) -> list[etree._Element]:
+    """Blocks right after the content block, beside it under one parent, that are still the
+    article: a data table laid out apart from the text, or running text that continues it (the
+    rest of an article that an ad, a player or a 展开全文 button splits off).
 
-    Features, not a site's names: the block's next non-empty sibling is (or holds only) a table
-    that is a grid (three rows or more, most of them with two cells of text or more), with at most
-    a tenth of its text in links (a footer's, a related list's or a menu's table is mostly links)
-    and 50 counted characters or more. Found on folds 3–4 of ``bench/accuracy.py --folds 5`` (issue
-    19, second part): an admissions notice whose table was lost. See docs/accuracy.md.
+    Features that hold across sites, not a site's names. Among the block's four nearest non-empty
+    later siblings, up to a heading, a boilerplate block (comments, related lists, footers by their
+    class words) or a block that is neither: a grid (see :func:`_is_data_table`), or a block written
+    like the content block (same tag and class) whose text reads as :func:`find_lead` reads a lead
+    (40 counted characters or more, at most a fifth in links, sentence punctuation with a full
+    stop): comments, notices and a site's promotion after an article read as text too, but are
+    written otherwise. A short block between them (an ad's label, a button: under 20 counted
+    characters, no heading, one link at most) is passed over. The table: folds 3–4 of ``bench/accuracy.py
+    --folds 5`` (issue 19, second part); the running text: no fold, from made pages of split
+    articles (issue 19, third part). See docs/accuracy.md.
     """
     if content is None:
         return []
-    for sibling in _alone_in(content).itersiblings():
+    found: list[etree._Element] = []
+    seen = 0
+    block = _alone_in(content)
+    for sibling in block.itersiblings():
         tag = sibling.tag if isinstance(sibling.tag, str) else ""
         if not tag or tag in SKIP_TAGS:
             continue
         text = clean_text(text_content(sibling))
         if not text:
             continue
+        if tag in _HEADING_TAGS_LEAD:
+            break
+        seen += 1
+        if seen > 4:
+            break
+        if _count_cjk_or_word(text) < 20 and _is_filler(sibling):
+            continue  # an ad's label, a button: passed over
         if sibling in excluded or is_boilerplate(sibling):
-            return []
-        table = sibling if tag == "table" else None
-        if table is None and len(sibling) == 1 and sibling[0].tag == "table" and not (sibling.text or "").strip():
-            table = sibling[0]
-        if table is None or _count_cjk_or_word(text) < 50 or _link_chars(sibling) > 0.1 * len(text):
-            return []
-        rows = [row for row in table.iter("tr") if next(row.iterancestors("table")) is table]
-        grid = [row for row in rows if sum(1 for cell in row if cell.tag in ("td", "th") and clean_text(text_content(cell))) >= 2]
-        return [sibling] if len(rows) >= 3 and len(grid) >= 0.6 * len(rows) else []
-    return []
+            break
+        if not (_is_data_table(sibling, text) or (_same_markup(sibling, block) and _reads_as_text(sibling, text))):
+            break
+        found.append(sibling)
+    return found
+
+
+def _is_filler(block: etree._Element) -> bool:
+    """True for a short block between two parts of a text (an ad's label, a 展开全文 button): no
+    heading and at most one link, as against a related list's heading and links."""
+    links = 0
+    for el in block.iter():
+        if isinstance(el.tag, str) and el.tag in _HEADING_TAGS_LEAD:
+            return False
+        links += el.tag == "a"
+    return links <= 1
+
+
+def _same_markup(a: etree._Element, b: etree._Element) -> bool:
+    """True when two blocks are written alike (tag and a class): the parts of one split text are;
+    a comment, a notice or a site's promotion after an article are not."""
+    classes = (b.get("class") or "").split()
+    # Blocks with no class at all are written alike by every old table layout: no evidence.
+    return bool(classes) and a.tag == b.tag and (a.get("class") or "").split() == classes
+
+
+def _reads_as_text(block: etree._Element, text: str) -> bool:
+    """True for running text: 40 counted characters or more, at most a fifth of it in links, and
+    sentence punctuation (three marks or more, one a full stop), which a byline, a date line, a
+    menu or an embedded JSON has none of; and no heading inside (a section of its own)."""
+    return (
+        _count_cjk_or_word(text) >= 40
+        and _link_chars(block) <= 0.2 * len(text)
+        and len(_SENTENCE_PUNCT.findall(text)) >= 3
+        and bool(_SENTENCE_END.search(text))
+        and not any(isinstance(el.tag, str) and el.tag in _HEADING_TAGS_LEAD for el in block.iter())
+    )
+
+
+def _is_data_table(block: etree._Element, text: str) -> bool:
+    """True for a table (or a block holding only one) that is a grid: three rows or more, most of
+    them with two cells of text or more, 50 counted characters or more, at most a tenth of it in
+    links (a footer's, a related list's or a menu's table is mostly links)."""
+    table = block if block.tag == "table" else None
+    if table is None and len(block) == 1 and block[0].tag == "table" and not (block.text or "").strip():
+        table = block[0]
+    if table is None or _count_cjk_or_word(text) < 50 or _link_chars(block) > 0.1 * len(text):
+        return False
+    rows = [row for row in table.iter("tr") if next(row.iterancestors("table")) is table]
+    grid = [row for row in rows if sum(1 for cell in row if cell.tag in ("td", "th") and clean_text(text_content(cell))) >= 2]
+    return len(rows) >= 3 and len(grid) >= 0.6 * len(rows)
 
 
 _LIST_ROW = re.compile(r"(?:(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?|\d{1,2}[-/]\d{1,2})(?:\s+\d{1,2}:\d{2})?\)?$")
@@ -718,25 +776,34 @@ def _opening_heading(headings: Iterable[str], h1s: list[str], page_title: str, o
 
 # --- time, author, source ---------------------------------------------------------------------
 
+# Metadata names of an article's publication time, best first; matched without regard to case
+# (portals write PubDate, pubdate, publishDate …).
 _TIME_META = (
     "article:published_time",
     "og:article:published_time",
+    "og:published_time",
     "og:release_date",
-    "datePublished",
+    "datepublished",
     "pubdate",
     "publishdate",
-    "PubDate",
     "publish_date",
+    "publish-date",
+    "publishtime",
+    "publish_time",
+    "pubtime",
+    # Government sites' CMS (TRS, as on gov.cn): 2024-05-20-10:20:30.
+    "firstpublishedtime",
     "publication_date",
+    "bytedance:published_time",
+    "parsely-pub-date",
     # Scholarly and Dublin Core metadata (journals, repositories, government document sites).
     "citation_publication_date",
     "citation_date",
     "citation_online_date",
-    "DC.date.issued",
     "dc.date.issued",
     "dcterms.issued",
-    "DC.date",
     "dc.date",
+    "dc.date.created",
     "sailthru.date",
     "weibo: article:create_at",
     "og:time",
@@ -745,10 +812,15 @@ _TIME_META = (
 
 
 def find_time(
-    sel: Selector, outline: list[bylines.Line], title: str | None, now: datetime | None = None, url: str | None = None
+    sel: Selector,
+    outline: list[bylines.Line],
+    title: str | None,
+    now: datetime | None = None,
+    url: str | None = None,
+    tz: str = "Asia/Shanghai",
 ) -> str | None:
-    """The raw text of the article's time, decided between the metadata, the visible lines, the
-    address and htmldate (see :mod:`crawler.rules.times`)."""
+    """The raw text of the article's time, decided between the metadata (a page's scripts'
+    too), the visible lines, the address and htmldate (see :mod:`crawler.rules.times`)."""
     candidates = bylines.time_candidates(outline, title, now)
     fallback_line = None if candidates else bylines.find_time(outline, title, now)
 
@@ -756,7 +828,9 @@ def find_time(
         found = times.htmldate_day(_document(sel), url, now or datetime.now(UTC))
         return None if found and _only_foreign_day(outline, found, now) else found
 
-    found = times.decide(_meta_time(sel), candidates, fallback_line, url, htmldate, now)
+    meta = _meta_time(sel)
+    script = times.script_time(_document(sel)) if meta is None else None
+    found = times.decide(meta, candidates, fallback_line, url, htmldate, now, tz, script)
     if found and (found == fallback_line or any(found == text for _, text in candidates)):
         return _time_element_text(sel, found)
     return found
@@ -828,10 +902,15 @@ def _meta_time(sel: Selector) -> str | None:
         if content is not None:
             for key in ("property", "name", "itemprop"):
                 value = meta.get(key)
-                if value is not None and value not in contents:
-                    contents[value] = content
+                if value is not None and value.strip().lower() not in contents:
+                    contents[value.strip().lower()] = content
     for name in _TIME_META:
         value = contents.get(name)
+        if value and parse_time(value, fallback=False):
+            return value.strip()
+    # Microdata on a shown element: <span itemprop="datePublished" content="…">2024年5月20日</span>.
+    for el in doc.xpath("//body//*[@itemprop='datePublished']"):
+        value = el.get("content") or el.get("datetime") or text_of(el)
         if value and parse_time(value, fallback=False):
             return value.strip()
     value = next((v for v in (el.get("datetime") for el in doc.iter("time")) if v is not None), None)

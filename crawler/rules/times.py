@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
-from crawler.extraction.dates import parse_time
+from crawler.extraction.dates import parse_time, zone
 from crawler.rules.bylines import STRONG_TIME
 
 logger = logging.getLogger(__name__)
@@ -42,6 +42,44 @@ def url_date(url: str | None) -> date | None:
             return date(int(match[1]), int(match[2]), int(match[3]))
         except ValueError:
             continue
+    return None
+
+
+# A publication time that a page's own scripts hold and write into the page when it runs
+# (WeChat's 公众号 articles, pages rendered from a data object: ``"newsTime":"2022-06-02 09:52:19"``,
+# ``var ct = "1659274471"``): its key names a publication, and its value is a date-time or a Unix time.
+_SCRIPT_TIME = re.compile(
+    r"""(?<![A-Za-z0-9_$])["']?(?P<key>(?:first_?)?publish(?:ed)?_?(?:time|date|at)|pub_?(?:time|date)|date_?published|"""
+    r"""release_?(?:time|date)|news_?time|post_?(?:time|date)|(?<=var )ct)["']?\s*[:=]\s*["']?"""
+    r"""(?P<value>\d{10}(?:\d{3})?(?![\d.])|(?:19|20)\d{2}[-/年]\d{1,2}[-/月]\d{1,2}[^"'<>,;}\n\\]{0,20})""",
+    re.IGNORECASE,
+)
+# WeChat sets its #publish_time element from a Unix time passed beside it: e(0,"1659274471",0,
+# document.getElementById("publish_time")).
+_SCRIPT_TIME_FOR_ELEMENT = re.compile(
+    r"""["'](?P<value>\d{10})["'][^"';{}]{0,40}getElementById\(\s*["']publish_?time["']""", re.I
+)
+
+
+def script_time(root: etree._Element | None) -> str | None:
+    """The publication time a page's scripts hold, as written there (a date-time or a Unix time):
+    the first key that names a publication and whose every value in the scripts is the same time
+    (a key repeated with other times belongs to a list of other articles)."""
+    if root is None:
+        return None
+    by_key: dict[str, list[str]] = {}
+    for script in root.getroottree().getroot().iter("script"):
+        kind = (script.get("type") or "").lower()
+        if "ld+json" in kind or not script.text:
+            continue
+        found = _SCRIPT_TIME_FOR_ELEMENT.search(script.text)
+        if found:
+            return found["value"]
+        for match in _SCRIPT_TIME.finditer(script.text):
+            by_key.setdefault(match["key"].lower().replace("_", ""), []).append(match["value"].strip())
+    for values in by_key.values():
+        if len(set(values)) == 1 and parse_time(values[0], fallback=False):
+            return values[0]
     return None
 
 
@@ -84,10 +122,14 @@ def decide(
     url: str | None,
     htmldate: Callable[[], date | None],
     now: datetime | None = None,
+    tz: str = "Asia/Shanghai",
+    script: str | None = None,
 ) -> str | None:
     """The raw text of the article's time, from the metadata's time ``meta``, the scored visible
     ``candidates`` (best first), a line with only a year and month ``fallback_line``, the
-    address ``url`` and ``htmldate`` (called only when the others are weak or disagree).
+    address ``url`` and ``htmldate`` (called only when the others are weak or disagree); days are
+    compared in the site's timezone ``tz``. A time in the page's scripts ``script`` counts as
+    metadata where the page has none and shows no time of another day.
 
     Strong evidence decides alone: the metadata's time when no strong visible line contradicts it,
     or a labelled line near the headline (unless the address's date names another candidate's
@@ -96,17 +138,25 @@ def decide(
     or the address's date.
     """
     now = now or datetime.now(UTC)
+    site_zone = zone(tz)
 
     def day(text: str | None) -> date | None:
-        moment = parse_time(text, now=now, fallback=False) if text else None
-        if moment is None or moment > now + timedelta(days=1) or moment.date() < _EARLIEST:
+        moment = parse_time(text, site_zone, now=now, fallback=False) if text else None
+        if moment is None or moment > now + timedelta(days=1):
             return None
-        return moment.date()
+        # The day as the site shows it: metadata in UTC ("…T18:30:00Z") is the next morning in Beijing.
+        local = moment.astimezone(site_zone).date()
+        return local if local >= _EARLIEST else None
 
     candidates = [(score, text) for score, text in candidates if day(text) is not None]
     best = candidates[0] if candidates else None
     strong = best is not None and best[0] >= STRONG_TIME
     meta_day = day(meta)
+    if meta_day is None and script is not None:
+        # Weaker than metadata: a script's key may belong to a version or a widget, not the article.
+        script_day = day(script)
+        if script_day is not None and (best is None or day(best[1]) == script_day):
+            meta, meta_day = script, script_day
     asked: dict[str, date | None] = {}
 
     def confirmations() -> set[date]:
