@@ -352,3 +352,35 @@ def test_a_title_for_a_page_without_title_or_headline(head, heading, title):
             extract(body)
     else:
         assert extract(body)["title"] == title
+
+
+_MORE = "".join(
+    f"<p>第{n}段：下一步，各区将继续推进老旧小区改造，加快补齐养老托育、停车充电等设施短板，让群众有更多获得感。</p>"
+    for n in (6, 7)
+)
+
+
+@pytest.mark.parametrize(
+    ("after", "kept"),
+    [
+        # The rest of an article that an ad splits off, written like the first part: body.
+        (
+            f"<div class='ad-slot'><a href='/ad/1'><img src='/ad/1.jpg'></a>广告</div><div class='article-content'>{_MORE}</div>",
+            True,
+        ),
+        # The same text in another kind of block (a notice, a comment, a site's promotion): not.
+        (f"<div class='notice'>{_MORE}</div>", False),
+        # Past a related list, nothing is read.
+        (
+            "<div class='related'><h3>相关阅读</h3><ul><li><a href='/a/1.html'>老街区改造的经验与做法</a></li></ul></div>"
+            f"<div class='article-content'>{_MORE}</div>",
+            False,
+        ),
+    ],
+)
+def test_the_rest_of_a_split_article_is_body(after, kept):
+    """generic.find_after (issue 19, third part: made pages, no fold): a split text's second part."""
+    body = extract(article(after=after))["body"]
+    assert body.startswith("第1段")
+    assert ("第6段" in body) is kept
+    assert ("第7段" in body) is kept

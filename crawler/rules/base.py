@@ -262,7 +262,7 @@ class Rules:
     def timestamp_raw(self, page: Page) -> str | None:
         if self.time_css:
             return text_of_first(page.sel, self.time_css)
-        return generic.find_time(page.sel, page.lines, page.title, page.fetched_at, page.url)
+        return generic.find_time(page.sel, page.lines, page.title, page.fetched_at, page.url, self.timezone_for(page.url))
 
     def author(self, page: Page) -> str | None:
         if self.author_css:
@@ -286,8 +286,8 @@ class Rules:
         paragraphs = lines(page.content, page.skip)
         if not self.body_css:
             lead = [line for el in page.lead for line in lines(el, page.skip)]
-            table = [line for el in page.table_after for line in lines(el, page.skip)]
-            paragraphs = lead + paragraphs + table if lead or table else paragraphs
+            after = [line for el in page.after for line in lines(el, page.skip)]
+            paragraphs = lead + paragraphs + after if lead or after else paragraphs
             paragraphs = generic.drop_boilerplate_lines(paragraphs, page.title)
         return paragraphs
 
@@ -302,7 +302,8 @@ class Rules:
             page.use_content(*generic.find_content(page.sel, listing_ok=True))
             paragraphs = self.body(page) or paragraphs
         if fallback.is_tiny(paragraphs) and (page.content is not None or says_article):
-            second = generic.drop_boilerplate_lines(fallback.trafilatura_paragraphs(page.response.text, page.url), page.title)
+            second = fallback.without_link_lines(fallback.trafilatura_paragraphs(page.response.text, page.url), page.sel)
+            second = generic.drop_boilerplate_lines(second, page.title)
             # trafilatura keeps a related list's teasers as text; SPEC keeps them out of a body.
             second = fallback.without_teasers(second, related)
             if fallback.counted_chars(second) > fallback.counted_chars(paragraphs):
@@ -377,8 +378,8 @@ class Page:
         self._image_excluded: set[etree._Element] = set()
         #: Lead paragraphs set apart before the content block (generic rules: ``generic.find_lead``).
         self.lead: list[etree._Element] = []
-        #: A data table set apart right after it (``generic.find_table_after``).
-        self.table_after: list[etree._Element] = []
+        #: A data table or the text's continuation set apart right after it (``generic.find_after``).
+        self.after: list[etree._Element] = []
         if rules.body_css:
             found = _select(self.sel, rules.body_css)
             if found:
@@ -393,13 +394,13 @@ class Page:
         self.content = content
         self._text_excluded = self._image_excluded = excluded
         self.lead = generic.find_lead(content, excluded)
-        self.table_after = generic.find_table_after(content, excluded)
+        self.after = generic.find_after(content, excluded)
 
     def use_embedded(self, article: EmbeddedArticle) -> None:
         """Read the article from the page's embedded JSON instead of its markup."""
         self.content = article.content
         self._text_excluded = self._image_excluded = set()
-        self.lead = self.table_after = []
+        self.lead = self.after = []
         self.title = article.title or self.title
 
     @property

@@ -15,6 +15,7 @@ from lxml import etree
 from parsel import Selector
 
 from crawler.extraction.embedded import ARTICLE_TYPES
+from crawler.extraction.html import text_content
 from crawler.extraction.loaders import has_tag_text
 from crawler.extraction.text import clean_text
 from crawler.rules import generic
@@ -27,6 +28,10 @@ TINY_BODY_CHARS = 80
 
 # Metadata only an article page carries: its own publication time.
 _ARTICLE_META = frozenset({"article:published_time", "og:article:published_time", "datePublished", "pubdate", "publishdate"})
+# A menu written as one line: its entries between spaces or separators.
+_PIECES = re.compile(r"[\s|｜·•/]+")
+# A list's heading: short, no sentence punctuation.
+_LIST_HEADING = re.compile(r"[^，。！？；,.!?;]{1,12}[:：]?")
 _COUNTED = re.compile(r"[^\u4e00-\u9fff\u3400-\u4dbfA-Za-z0-9]+")
 
 
@@ -48,6 +53,29 @@ def without_teasers(paragraphs: list[str], related: list[dict]) -> list[str]:
     return [
         line for line in paragraphs if line not in titles and not any(line.startswith(s) or s.startswith(line) for s in summaries)
     ]
+
+
+def without_link_lines(paragraphs: list[str], sel: Selector) -> list[str]:
+    """``paragraphs`` without the lines before and after the text that are made only of the page's
+    link texts (a menu's 首页 新闻 体育, a pager, a tag list): trafilatura keeps some of them as
+    text, SPEC keeps them out of a body, with the short heading of such a list at the end. An
+    article that is all links (a round-up) keeps them."""
+    root = sel.root
+    if not isinstance(root, etree._Element):
+        return paragraphs
+    anchors = {text for text in (clean_text(text_content(a)) for a in root.getroottree().getroot().iter("a")) if text}
+
+    def linked(line: str) -> bool:
+        pieces = [p for p in _PIECES.split(line) if p]
+        return bool(pieces) and all(piece in anchors for piece in pieces)
+
+    text = [i for i, line in enumerate(paragraphs) if not linked(line)]
+    if not text:
+        return paragraphs
+    first, last = text[0], text[-1]
+    if last < len(paragraphs) - 1 and last > first and _LIST_HEADING.fullmatch(paragraphs[last]):
+        last -= 1  # the heading of the list of links that follows (更多快讯, 热门排行)
+    return paragraphs[first : last + 1]
 
 
 def says_article(sel: Selector, byline: str | None = None, timestamp: str | None = None) -> bool:
