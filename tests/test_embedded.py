@@ -69,6 +69,25 @@ def test_initial_state_assignment_with_epoch_milliseconds():
     assert record["timestamp"] == "2025-06-19T20:15:00+08:00"
 
 
+@pytest.mark.parametrize(
+    ("fields", "head", "timestamp"),
+    [
+        # A time key written another way (case, a portal's own name) is read all the same.
+        ({"pubTime": "2025-06-19 20:15:00"}, "", "2025-06-19T20:15:00+08:00"),
+        ({"NewsTime": "2025-06-19 20:15:00"}, "", "2025-06-19T20:15:00+08:00"),
+        # A blob without a time: the page's metadata gives it, as for any page.
+        ({}, "<meta property='article:published_time' content='2025-06-19T20:15:00+08:00'>", "2025-06-19T20:15:00+08:00"),
+    ],
+)
+def test_a_blobs_time_under_other_names_or_from_the_page(fields, head, timestamp):
+    """Issue 19, third part (made pages, no fold)."""
+    article = {key: value for key, value in ARTICLE.items() if key != "publishTime"} | fields
+    blob = json.dumps({"props": {"pageProps": {"data": {"article": article}}}}, ensure_ascii=False)
+    html = shell(f'<script id="__NEXT_DATA__" type="application/json">{blob}</script>', '<div id="__next"></div>')
+    record = extract(html.replace("<title>", f"{head}<title>"))
+    assert record["timestamp"] == timestamp
+
+
 def test_json_ld_article_body():
     ld = {
         "@context": "https://schema.org",

@@ -384,3 +384,38 @@ def test_the_rest_of_a_split_article_is_body(after, kept):
     assert body.startswith("第1段")
     assert ("第6段" in body) is kept
     assert ("第7段" in body) is kept
+
+
+@pytest.mark.parametrize(
+    ("meta", "author"),
+    [
+        ("<div class='info'>2025-03-31 10:00 <span class='author'>张三</span></div>", "张三"),
+        ("<div class='info'><span itemprop='author'>李四</span> 2025-03-31 10:00</div>", "李四"),
+        # An author box: the name marked inside it, not its follow button.
+        (
+            "<div class='author-info'><a class='author-info__name' href='/u/1'>管不饿</a>"
+            "<div class='author-info__follow'>关注</div></div>",
+            "管不饿",
+        ),
+        # A marked element that holds no person's name, or one inside a comment: no author.
+        ("<div class='author'>示例新闻网</div>", None),
+        ("<div class='comments'><span class='author'>网友王五</span></div>", None),
+    ],
+)
+def test_an_author_marked_by_class_or_microdata(meta, author):
+    """generic._marked_author (issue 19, third part: made pages of modern portals, no fold)."""
+    assert extract(article(meta=meta)).get("author") == author
+
+
+def test_a_paragraph_about_copyright_is_kept_and_a_notice_is_not():
+    """Recall first (issue 19, third part): a line opening with 版权 is a notice only when short or
+    naming an owner, a reservation or a reprint."""
+    about = "版权产业已成为国民经济的重要组成部分，去年全国版权产业增加值突破八万亿元，占国内生产总值的比重稳步提高，对经济增长的贡献日益突出。"
+    notice = (
+        "版权声明：本网刊载的所有内容，包括文字、图片、音视频等，版权均属示例报社所有，未经授权不得转载，违者将依法追究责任。"
+    )
+    page = article().replace("<div class='article-content'>", f"<div class='article-content'><p>{about}</p>")
+    page = page.replace("</p></div>", f"</p><p>{notice}</p></div>", 1)
+    body = extract(page)["body"].split("\n")
+    assert body[0] == about
+    assert notice not in body and body[-1].startswith("第5段")

@@ -33,6 +33,11 @@ TIME_KEYS = (
     "publishedAt",
     "pubDate",
     "pubtime",
+    "publishDate",
+    "publish_date",
+    "releaseTime",
+    "newsTime",
+    "postTime",
     "ptime",
     "createTime",
     "createdAt",
@@ -235,8 +240,10 @@ def _escape(text: str) -> str:
 
 
 def _time(data: dict, timezone: str) -> str | None:
+    # Keys matched without regard to case: pubTime, PubTime and pubtime are one key to a portal.
+    by_lower = {key.lower(): value for key, value in reversed(list(data.items())) if isinstance(key, str)}
     for key in TIME_KEYS:
-        value = data.get(key)
+        value = by_lower.get(key.lower())
         if isinstance(value, str) and value.strip():
             return value.strip()
         if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:

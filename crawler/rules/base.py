@@ -176,7 +176,10 @@ class Rules:
             # The markup holds no article but the page's JSON does: read that, no browser needed.
             page.use_embedded(embedded)
             paragraphs = self.body(page)
-            raw, author, source = embedded.timestamp_raw, embedded.author, embedded.source
+            # What the JSON does not name is read from the page as usual (its metadata, its scripts).
+            raw = embedded.timestamp_raw or self.timestamp_raw(page)
+            author = embedded.author or self.author(page)
+            source = embedded.source or self.source(page)
             crumbs = embedded.breadcrumbs or self.breadcrumbs(page)
         loader.add_value("title", page.title)
         loader.add_value("timestamp", raw)

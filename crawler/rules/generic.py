@@ -628,7 +628,7 @@ def drop_boilerplate_lines(paragraphs: Iterable[str], title: str | None = None) 
                 break
             i = resume
             continue
-        if _BOILERPLATE_LINE.match(line) or _NEXT_PAGE.match(line) or _ACTION_LINE.match(line):
+        if (_BOILERPLATE_LINE.match(line) and not _about_rights(line)) or _NEXT_PAGE.match(line) or _ACTION_LINE.match(line):
             continue
         if not kept and (line == title or _is_dateline(line)):
             continue
@@ -637,6 +637,17 @@ def drop_boilerplate_lines(paragraphs: Iterable[str], title: str | None = None) 
         kept.append(line)
         kept_chars += len(line)
     return kept
+
+
+_RIGHTS_OPENING = re.compile(r"^[【\[（(]?\s*(?:版权|版權|copyright)", re.I)
+_RIGHTS_NOTICE = re.compile(r"所有|声明|聲明|保留|转载|轉載|授权|授權|侵权|侵權|reserved|©", re.I)
+
+
+def _about_rights(line: str) -> bool:
+    """True for a paragraph of an article about copyright that opens with the word (版权保护是…),
+    not a copyright notice: long, and naming no owner, reservation, reprint or licence. Recall
+    first (issue 19): such a paragraph was dropped whole."""
+    return len(line) > 60 and bool(_RIGHTS_OPENING.match(line)) and not _RIGHTS_NOTICE.search(line)
 
 
 def _is_dateline(line: str) -> bool:
@@ -947,7 +958,38 @@ def find_author(sel: Selector, outline: list[bylines.Line], title: str | None) -
     meta = clean_optional(
         _first_attr(doc.iter("meta"), "content", name="author", property="article:author") if doc is not None else None
     )
-    return meta if meta and _meta_author_ok(meta, doc) else None
+    if meta and _meta_author_ok(meta, doc):
+        return meta
+    return _marked_author(doc) if doc is not None else None
+
+
+# Class or id words of the element that shows an article's author (<span class="author">张三</span>).
+_AUTHOR_TOKENS = frozenset({"author", "authors", "byline", "writer", "reporter", "article-author", "author-name"})
+_AUTHOR_LABEL = re.compile(r"^(?:作者|记者|記者|文|撰文|by)\s*[:：|｜/]?\s*", re.I)
+
+
+def _marked_author(doc: etree._Element) -> str | None:
+    """The text of the first element marked as the author by its class, id or microdata
+    (``itemprop="author"``), outside comments and related lists, when it reads as a person's name
+    or a handle. Issue 19, third part: from made pages of modern portals, no fold."""
+    body = next(doc.iter("body"), None)
+    if body is None:
+        return None
+
+    def marked(el: etree._Element) -> bool:
+        return isinstance(el.tag, str) and (
+            el.get("itemprop") == "author" or bool(_words_tokens(el.get("class", ""), el.get("id", "")) & _AUTHOR_TOKENS)
+        )
+
+    for el in body.iter():
+        if not marked(el) or el.tag in SKIP_TAGS or any(is_boilerplate(a) for a in el.iterancestors()):
+            continue
+        if any(marked(inner) for inner in el.iterdescendants()):
+            continue  # an author box (name, follow button, avatar): its name is marked inside
+        name = _AUTHOR_LABEL.sub("", text_of(el) or "").strip()
+        if name and bylines.looks_like_person(name) and _meta_author_ok(name, doc):
+            return name
+    return None
 
 
 _ORGANIZATIONS = frozenset({"Organization", "NewsMediaOrganization", "Corporation", "GovernmentOrganization"})
