@@ -7,7 +7,8 @@ Metrics (as in ../shared/realpages/README.md), both sides converted to Simplifie
 body — F1 over the multiset of CJK characters, letters and digits; snippets — the share of the
 labelled body's lines found whole in the extracted body (SPEC: the same without the lines SPEC
 keeps out of a body — captions, editor and source lines, the headline, link lists); time — same date, and the same hour and
-minute where the truth has them; author — the labelled author contained in the extracted one;
+minute where the truth has them; day — the same date only (what a system that gives dates alone, as trafilatura
+does, can get right); author — the labelled author contained in the extracted one;
 title — equal, or the label is ours plus the site-name suffix SPEC has removed; no record — pages
 that give no record at all. trafilatura and GNE are scored on the same pages when installed
 (pip install -e .[bench]).
@@ -69,6 +70,13 @@ def time_ok(found: str | None, truth: str) -> bool:
         return False
     have = [int(x) if x is not None else None for x in got.groups()]
     return all(have[i] == value for i, value in enumerate(want))
+
+
+def day_ok(found: str | None, truth: str) -> bool:
+    """The same date, as far as the label gives one; the hour is not compared."""
+    want = [int(x) for x in re.findall(r"\d+", truth)][:3]
+    got = _TRUTH_TIME.search(found or "")
+    return bool(want and got) and all(int(got.group(i + 1)) == value for i, value in enumerate(want))
 
 
 def author_ok(found: str | None, truth: str) -> bool:
@@ -141,7 +149,7 @@ def gne_system() -> Callable[[bytes, str], dict] | None:
 
 # --- scoring --------------------------------------------------------------------------------
 
-FIELDS = ("body_f1", "snippets", "time", "author", "title")
+FIELDS = ("body_f1", "snippets", "time", "day", "author", "title")
 _SEPARATOR = re.compile(r"^\s*[-_|–—:：·•｜@]")
 
 
@@ -251,6 +259,7 @@ def score_page(system: Callable[[bytes, str], dict], html_path: Path, truth: dic
         result["spec_kept"], result["spec_n"] = spec_kept, spec_lines
     if truth.get("publish_time"):
         result["time"] = time_ok(found.get("time"), truth["publish_time"])
+        result["day"] = day_ok(found.get("time"), truth["publish_time"])
     if truth.get("author"):
         result["author"] = author_ok(found.get("author"), truth["author"])
     if truth.get("title"):
@@ -262,7 +271,7 @@ def score_page(system: Callable[[bytes, str], dict], html_path: Path, truth: dic
 def summarize(results: list[dict], seconds: float | None = None) -> dict:
     """Mean of each field over the pages that label it, with its n; snippets over all lines."""
     summary: dict = {"pages": len(results), "n": {}}
-    for field in ("body_f1", "time", "author", "title"):
+    for field in ("body_f1", "time", "day", "author", "title"):
         values = [r[field] for r in results if field in r]
         summary[field] = round(sum(values) / len(values), 3) if values else None
         summary["n"][field] = len(values)
@@ -364,14 +373,14 @@ def _fmt(value: float | None) -> str:
 
 def print_table(rows: list[tuple[str, str, dict]], first: str) -> None:
     print(
-        f"{first:<12} {'system':<12} {'pages':>5} {'body F1':>8} {'snipp.':>7} {'SPEC':>6} {'time':>6} {'author':>7} {'title':>6}"
+        f"{first:<12} {'system':<12} {'pages':>5} {'body F1':>8} {'snipp.':>7} {'SPEC':>6} {'time':>6} {'day':>6} {'author':>7} {'title':>6}"
         f" {'no rec':>6} {'crash':>5}   n (body/lines/SPEC lines/time/author/title)"
     )
     for group, name, r in rows:
         n = r["n"]
         print(
             f"{group:<12} {name:<12} {r['pages']:>5} {_fmt(r['body_f1']):>8} {_fmt(r['snippets']):>7}"
-            f" {_fmt(r['spec_snippets']):>6} {_fmt(r['time']):>6}"
+            f" {_fmt(r['spec_snippets']):>6} {_fmt(r['time']):>6} {_fmt(r['day']):>6}"
             f" {_fmt(r['author']):>7} {_fmt(r['title']):>6} {r['no_record']:>6} {r['crashes']:>5}   "
             f"{n['body_f1']}/{n['snippets']}/{n['spec_snippets']}/{n['time']}/{n['author']}/{n['title']}"
         )

@@ -107,7 +107,15 @@ def test_report_per_fold_with_n(accuracy, tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "held-out" in printed and "fold 0 dev" in printed
     summary = json.loads(out.read_text(encoding="utf-8"))["systems"]["caiji"]["summary"]
-    assert summary["ALL"]["n"] == {"body_f1": 6, "time": 6, "author": 6, "title": 0, "snippets": 24, "spec_snippets": 24}
+    assert summary["ALL"]["n"] == {
+        "body_f1": 6,
+        "time": 6,
+        "day": 6,
+        "author": 6,
+        "title": 0,
+        "snippets": 24,
+        "spec_snippets": 24,
+    }
     assert summary["ALL"]["body_f1"] == 1.0 and summary["ALL"]["time"] == 1.0 and summary["ALL"]["author"] == 1.0
     assert summary["ALL"]["no_record"] == 0
     assert summary["held-out"]["pages"] + summary["dev"]["pages"] == 6

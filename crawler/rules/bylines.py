@@ -161,32 +161,52 @@ def headline(lines: list[Line]) -> str | None:
 
 # --- time -------------------------------------------------------------------------------------
 
-#: A time as portals print it: absolute dates (Taiwan's 民國 years and English month names too),
-#: relative times, month-day with a time.
-DATE_SHAPE = re.compile(
+_CORE_SHAPES = (
     r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}(?:\s*日?\s*(?:上午|下午|中午|晚上|凌晨|早上)?\s*\d{1,2}:\d{2}(?::\d{2})?)?|"
     r"\d{1,2}/\d{1,2}/(?:19|20)\d{2}|"
     r"\d+\s*(?:分钟|分鐘|小时|小時|天)前|昨天|前天|今天\s*\d|刚刚|剛剛|"
-    r"(?<!\d)\d{1,2}[-月]\d{1,2}日?\s+(?:上午|下午|中午|晚上|凌晨|早上)?\s*\d{1,2}:\d{2}|"
+    r"(?<!\d)\d{1,2}[-月]\d{1,2}日?\s+(?:上午|下午|中午|晚上|凌晨|早上)?\s*\d{1,2}:\d{2}"
+)
+_RARE_SHAPES = (
     r"民[國国]\s*\d{2,3}\s*年|(?<![\d.])1[0-4]\d\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|"
     r"(?<![A-Za-z])(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{2}|"
     r"(?<!\d)\d{1,2}\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\.?,?\s+(?:19|20)\d{2}"
 )
-# Every alternative of DATE_SHAPE starts with one of these (\d: any Unicode digit, as in the
-# pattern: １２小时前 is a time): a line without them is passed over at the speed of a
-# character-class scan, and the pattern is tried from the first of them.
-_DATE_START = re.compile(r"[\d昨前今刚剛民JFMASOND]")
+#: A time as portals print it: absolute dates (Taiwan's 民國 years and English month names too),
+#: relative times, month-day with a time.
+DATE_SHAPE = re.compile(_CORE_SHAPES + "|" + _RARE_SHAPES)
+_CORE_SHAPE = re.compile(_CORE_SHAPES)
+_RARE_SHAPE = re.compile(_RARE_SHAPES)
+# Every alternative of the common shapes starts with one of these (\d: any Unicode digit, as in
+# the pattern: １２小时前 is a time): a line without them is passed over at the speed of a
+# character-class scan, and the pattern is tried from the first of them. Every rare shape (民國
+# years, English months) holds a digit and 年 or a capital letter, and starts with a digit, 民 or
+# a capital letter.
+_DATE_START = re.compile(r"[\d昨前今刚剛]")
+_RARE_IN = re.compile(r"[年JFMASOND]")
+_RARE_LEAD = re.compile(r"[民JFMASOND]")
 
 
 def date_shape(text: str) -> re.Match | None:
     """``DATE_SHAPE.search(text)``, at a fraction of its cost on the many lines that hold no date."""
     start = _DATE_START.search(text)
-    return DATE_SHAPE.search(text, start.start()) if start else None
+    if start is None:
+        return None
+    found = _CORE_SHAPE.search(text, start.start())
+    if not _RARE_IN.search(text):
+        return found
+    if found is not None and found.start() == start.start() and not _RARE_LEAD.search(text, 0, found.start()):
+        return found  # a rare shape that began earlier would begin with 民 or a letter
+    # The leftmost of the two, the common shape first at one place: what DATE_SHAPE gives.
+    rare = _RARE_SHAPE.search(text)
+    return rare if rare is not None and (found is None or rare.start() < found.start()) else found
 
 
 def without_date_shapes(text: str) -> str:
     """``DATE_SHAPE.sub("", text)``, at a fraction of its cost on text that holds no date."""
-    return DATE_SHAPE.sub("", text) if _DATE_START.search(text) else text
+    if not _DATE_START.search(text):
+        return text
+    return DATE_SHAPE.sub("", text) if _RARE_IN.search(text) else _CORE_SHAPE.sub("", text)
 
 
 _YEAR_MONTH = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月(?!\s*\d{1,2}\s*日)")

@@ -840,7 +840,11 @@ def find_time(
         return None if found and _only_foreign_day(outline, found, now) else found
 
     meta = _meta_time(sel)
-    script = times.script_time(_document(sel)) if meta is None else None
+    script = None
+    if meta is None and not (candidates and candidates[0][0] >= bylines.STRONG_TIME):
+        # Read only when the page's own evidence is weak: each costs a walk of the whole page.
+        meta = _microdata_time(_document(sel))
+        script = times.script_time(_document(sel)) if meta is None else None
     found = times.decide(meta, candidates, fallback_line, url, htmldate, now, tz, script)
     if found and (found == fallback_line or any(found == text for _, text in candidates)):
         return _time_element_text(sel, found)
@@ -861,6 +865,16 @@ def _only_foreign_day(outline: list[bylines.Line], day: date, now: datetime | No
             return False
         foreign = True
     return foreign
+
+
+def _microdata_time(doc: etree._Element | None) -> str | None:
+    """The time of a shown element marked as the publication's by microdata:
+    ``<span itemprop="datePublished" content="…">2024年5月20日</span>``."""
+    for el in _DATE_PUBLISHED(doc) if doc is not None else ():
+        value = el.get("content") or el.get("datetime") or text_of(el)
+        if value and parse_time(value, fallback=False):
+            return value.strip()
+    return None
 
 
 def _time_element_text(sel: Selector, line: str) -> str:
@@ -919,11 +933,6 @@ def _meta_time(sel: Selector) -> str | None:
         value = contents.get(name)
         if value and parse_time(value, fallback=False):
             return value.strip()
-    # Microdata on a shown element: <span itemprop="datePublished" content="…">2024年5月20日</span>.
-    for el in doc.xpath("//body//*[@itemprop='datePublished']"):
-        value = el.get("content") or el.get("datetime") or text_of(el)
-        if value and parse_time(value, fallback=False):
-            return value.strip()
     value = next((v for v in (el.get("datetime") for el in doc.iter("time")) if v is not None), None)
     if value and parse_time(value, fallback=False):
         return value.strip()
@@ -960,7 +969,7 @@ def find_author(sel: Selector, outline: list[bylines.Line], title: str | None) -
     )
     if meta and _meta_author_ok(meta, doc):
         return meta
-    return _marked_author(doc) if doc is not None else None
+    return _marked_author(doc, title_element(sel, title)) if doc is not None else None
 
 
 # Class or id words of the element that shows an article's author (<span class="author">张三</span>).
@@ -968,20 +977,29 @@ _AUTHOR_TOKENS = frozenset({"author", "authors", "byline", "writer", "reporter",
 _AUTHOR_LABEL = re.compile(r"^(?:作者|记者|記者|文|撰文|by)\s*[:：|｜/]?\s*", re.I)
 
 
-def _marked_author(doc: etree._Element) -> str | None:
+_DATE_PUBLISHED = etree.XPath("//body//*[@itemprop='datePublished']")
+
+
+def _marked_author(doc: etree._Element, headline: etree._Element | None) -> str | None:
     """The text of the first element marked as the author by its class, id or microdata
-    (``itemprop="author"``), outside comments and related lists, when it reads as a person's name
-    or a handle. Issue 19, third part: from made pages of modern portals, no fold."""
-    body = next(doc.iter("body"), None)
-    if body is None:
+    (``itemprop="author"``) in the headline's part of the page (up to three levels above it),
+    outside comments and related lists, when it reads as a person's name or a handle. Issue 19,
+    third part: from made pages of modern portals, no fold."""
+    if headline is None:
         return None
+    region = headline
+    for _ in range(3):
+        parent = region.getparent()
+        if parent is None or parent.tag in ("body", "html"):
+            break
+        region = parent
 
     def marked(el: etree._Element) -> bool:
         return isinstance(el.tag, str) and (
             el.get("itemprop") == "author" or bool(_words_tokens(el.get("class", ""), el.get("id", "")) & _AUTHOR_TOKENS)
         )
 
-    for el in body.iter():
+    for el in region.iter():
         if not marked(el) or el.tag in SKIP_TAGS or any(is_boilerplate(a) for a in el.iterancestors()):
             continue
         if any(marked(inner) for inner in el.iterdescendants()):
