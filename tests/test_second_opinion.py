@@ -146,3 +146,31 @@ def test_markup_that_trafilatura_returns_as_text_is_not_body():
     lines = fallback_module.trafilatura_paragraphs(html, "https://news.example.cn/a/20250331/1.html")
     assert lines and not [line for line in lines if "<script" in line]
     assert any(line.startswith("市图书馆夏季阅读计划") for line in lines)
+
+
+def test_a_layout_tables_cells_are_lines_in_the_second_opinion():
+    """trafilatura writes a table's rows with pipes; an old portal laid out in tables gave its
+    menu, headline and date as body (issue 19, third part: a made page, no fold)."""
+    menu = "".join(f"<a href='/c/{n}'>栏目{n}名称</a> | " for n in range(30))
+    text = "<p>本报讯 昨日上午，市政府召开常务会议，研究部署春季农业生产工作。</p><p>会议要求，各地要抓好春耕备耕，确保粮食生产稳定。</p>"
+    html = (
+        "<html><head><title>市政府召开常务会议部署春耕工作--示例新闻网</title></head><body>"
+        f"<table><tr><td>{menu}</td></tr></table><table><tr><td><table>"
+        "<tr><td align='center'><b>市政府召开常务会议部署春耕工作</b></td></tr>"
+        f"<tr><td align='center'>2005-03-12 08:30</td></tr><tr><td>{text}</td></tr></table></td></tr></table>"
+        f"<table><tr><td>{menu}</td></tr></table></body></html>"
+    )
+    item = extract(html)
+    assert item["body"].splitlines() == [
+        "本报讯 昨日上午，市政府召开常务会议，研究部署春季农业生产工作。",
+        "会议要求，各地要抓好春耕备耕，确保粮食生产稳定。",
+    ]
+
+
+def test_a_data_tables_rows_stay_rows():
+    assert fallback_module._cells("| 专业 | 人数 |\n| --- | --- |\n| 数学 | 3 |\n| 栏目一 \\| 栏目二 |\n正文") == [
+        "专业 人数",
+        "数学 3",
+        "栏目一 | 栏目二",
+        "正文",
+    ]

@@ -118,4 +118,31 @@ def trafilatura_paragraphs(html: str, url: str) -> list[str]:
         return []
     # On a broken page (an unclosed <title> or <textarea>) trafilatura can return the markup that
     # follows as text: such lines are not the article's.
-    return [line for line in (clean_text(line) for line in text.splitlines()) if line and not has_tag_text(line)]
+    return [line for line in (clean_text(line) for line in _cells(text)) if line and not has_tag_text(line)]
+
+
+# A table row as trafilatura writes it: "| cell | cell |", a "|" inside a cell escaped as "\|".
+_ROW = re.compile(r"^\s*\|(.*)\|\s*$")
+_CELL_SPLIT = re.compile(r"(?<!\\)\|")
+_RULE_ROW = re.compile(r"^[\s|:-]*$")
+
+
+def _cells(text: str) -> list[str]:
+    """trafilatura's lines with its table rows taken apart: a layout table's cells (a menu, the
+    headline, the date, the text) are lines of their own, as the page shows them, not one line of
+    pipes; a row of a data table stays one line, its cells apart by spaces."""
+    lines: list[str] = []
+    for line in text.splitlines():
+        row = _ROW.match(line)
+        if row is None:
+            lines.append(line)
+            continue
+        if _RULE_ROW.match(line):
+            continue  # the rule under a header row: | --- | --- |
+        cells = [cell.strip().replace("\\|", "|") for cell in _CELL_SPLIT.split(row[1])]
+        cells = [cell for cell in cells if cell]
+        if len(cells) <= 1:
+            lines.extend(cells)  # a layout table's one cell
+        else:
+            lines.append(" ".join(cells))
+    return lines
