@@ -370,6 +370,8 @@ _MORE = "".join(
         ),
         # The same text in another kind of block (a notice, a comment, a site's promotion): not.
         (f"<div class='notice'>{_MORE}</div>", False),
+        # Past a comments' heading (short, like an ad's label), nothing is read.
+        (f"<div class='comment-title'>网友评论</div><div class='article-content'>{_MORE}</div>", False),
         # Past a related list, nothing is read.
         (
             "<div class='related'><h3>相关阅读</h3><ul><li><a href='/a/1.html'>老街区改造的经验与做法</a></li></ul></div>"
@@ -419,3 +421,10 @@ def test_a_paragraph_about_copyright_is_kept_and_a_notice_is_not():
     body = extract(page)["body"].split("\n")
     assert body[0] == about
     assert notice not in body and body[-1].startswith("第5段")
+
+
+def test_a_sentence_that_opens_with_a_related_headings_words_is_text():
+    line = "为你推荐几条小众线路：沿着古道徒步，住进山间民宿，在星空下露营，都是不错的选择。"
+    page = article().replace("<div class='article-content'>", f"<div class='article-content'><p>{line}</p>")
+    body = extract(page)["body"].split("\n")
+    assert body[0] == line and body[-1].startswith("第5段")

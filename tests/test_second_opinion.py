@@ -174,3 +174,12 @@ def test_a_data_tables_rows_stay_rows():
         "栏目一 | 栏目二",
         "正文",
     ]
+
+
+def test_a_notices_closing_date_is_no_lists_heading():
+    from parsel import Selector
+
+    sel = Selector(text="<html><body><a href='/'>首页</a><a href='/n'>新闻</a><p>x</p></body></html>")
+    lines = ["通知全文第一段，各单位认真落实。", "2025年3月31日", "首页 新闻"]
+    assert fallback_module.without_link_lines(lines, sel) == lines[:2]
+    assert fallback_module.without_link_lines(["正文一段，内容。", "更多新闻", "首页 新闻"], sel) == ["正文一段，内容。"]

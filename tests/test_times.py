@@ -235,3 +235,41 @@ def test_a_taiwan_page_with_an_afternoon_time():
     shown = "<div class='info'>發布時間：民國114年3月31日 下午1:17</div>"
     item = _article(shown=shown, url="https://news.example.com.tw/n/9.html")
     assert item["timestamp"] == "2025-03-31T13:17:00+08:00"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "timestamp"),
+    [
+        # A comment widget's time in a script, on a page that shows none: the address's day wins.
+        (
+            {
+                "scripts": '<script>var comments = {"list": [{"publishTime": "2025-03-20 08:00:00"}]};</script>',
+                "url": "https://a.cn/n/20250331/9.html",
+            },
+            "2025-03-31T00:00:00+08:00",
+        ),
+        # Microdata of a comment is no article's time; the line under the headline is.
+        (
+            {
+                "shown": "<div class='info'>2025-03-31 10:00</div>",
+                "scripts": "<div class='comments'><div itemscope itemtype='https://schema.org/Comment'>"
+                "<span itemprop='datePublished'>2025-03-20 08:00</span></div></div>",
+            },
+            "2025-03-31T10:00:00+08:00",
+        ),
+        # PHP's escaped slashes in a script's JSON are read.
+        (
+            {"scripts": '<script>var doc = {"newsTime": "2025\\/03\\/31 13:17:35"};</script>'},
+            "2025-03-31T13:17:35+08:00",
+        ),
+        ({"scripts": '<script>var  ct  =  "1743398255";</script>'}, "2025-03-31T13:17:35+08:00"),
+    ],
+)
+def test_weak_times_give_way(kwargs, timestamp):
+    """From the review of issue 19's third round."""
+    assert _article(**kwargs)["timestamp"] == timestamp
+
+
+def test_a_scripts_time_against_a_year_and_month_line():
+    assert decide(None, [], "2025年3月", None, lambda: None, NOW, script="2024-01-01 08:00:00") == "2025年3月"
+    assert decide(None, [], "2025年3月", None, lambda: None, NOW, script="2025-03-09 08:00:00") == "2025-03-09 08:00:00"

@@ -13,21 +13,29 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 _SEP = r"\s*[-/.]\s*"
+# Runs of white space are matched possessively (``\s*+``) wherever optional parts meet: a date
+# followed by hundreds of spaces (indented markup, a meta content) must not backtrack through them.
 # A weekday printed between the date and the time (2025年3月31日 星期一 10:20, 2025-03-31 周一 10:20).
-_WEEKDAY = r"(?:\s*[(（]?\s*(?:星期|礼拜|禮拜|周|週)[一二三四五六日天]\s*[)）]?)?"
+_WEEKDAY = r"(?:\s*+[(（]?\s*+(?:星期|礼拜|禮拜|周|週)[一二三四五六日天]\s*+[)）]?)?"
 # 上午/下午 (a.m./p.m.) before the hour, as Taiwan, Hong Kong and many forum pages print it.
-_MERIDIEM = r"(?:(?P<mer>上午|下午|中午|晚上|晚间|晚間|夜间|夜間|凌晨|早上|早晨|清晨|傍晚|[AaPp]\.?[Mm]\.?(?![A-Za-z]))\s*)?"
+_MERIDIEM = r"(?:(?P<mer>上午|下午|中午|晚上|晚间|晚間|夜间|夜間|凌晨|早上|早晨|清晨|傍晚|[AaPp]\.?[Mm]\.?(?![A-Za-z]))\s*+)?"
 _TIME = (
     # The time may follow the date after "T", a space, 日, a comma or a dash (2025-03-31-13:17:35,
-    # as some government sites' metadata writes it).
+    # as some government sites' metadata writes it); after 时/点 the minutes may be left out
+    # (下午3点).
     r"(?:"
     + _WEEKDAY
-    + r"\s*(?:T|\s|日|-|,|，|at\s)?\s*"
+    + r"\s*+(?:T|日|-|,|，|at\s)?\s*+"
     + _MERIDIEM
-    + r"(?P<H>\d{1,2})\s*[:：时時点點]\s*(?P<M>\d{1,2})(?:\s*[:：分]\s*(?P<S>\d{1,2}))?"
-    r"(?:\s*(?P<ampm>[AaPp]\.?[Mm]\.?)(?![A-Za-z]))?)?"
+    + r"(?P<H>\d{1,2})\s*+(?:[:：]\s*+(?P<M>\d{1,2})|[时時点點](?:\s*+(?P<M2>\d{1,2}))?)(?:\s*+[:：分]\s*+(?P<S>\d{1,2}))?"
+    r"(?:\s*+(?P<ampm>[AaPp]\.?[Mm]\.?)(?![A-Za-z]))?)?"
 )
-_ZONE = r"(?:\s*(?P<Z>Z|[+-]\d{2}:?\d{2}))?"
+# GMT and UTC written out (RFC 2822 metadata) are offset zero; a zone named otherwise is left to
+# dateparser, which knows them (see _NAMED_ZONE_REFUSED).
+_ZONE = r"(?:\s*+(?P<Z>Z|UTC|GMT|[+-]\d{2}:?\d{2}))?"
+# A time and zone after an English date, taken whole: when a zone named in letters other than
+# GMT/UTC follows (EST, CST), no match, and dateparser reads the line with its zone.
+_NAMED_ZONE_REFUSED = r"(?>" + _TIME + _ZONE + r")(?!\s*[A-Z]{2,5}\b)"
 _MONTHS = (
     r"Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?"
     r"|Nov(?:ember)?|Dec(?:ember)?"
@@ -63,21 +71,22 @@ _ABSOLUTE = [
         r"(?<![A-Za-z])(?P<mon>"
         + _MONTHS
         + r")(?![a-z])\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d{2})(?!\d)"
-        + _TIME
-        + _ZONE
+        + _NAMED_ZONE_REFUSED
     ),
-    re.compile(r"(?<!\d)(?P<d>\d{1,2})\s+(?P<mon>" + _MONTHS + r")(?![a-z])\.?,?\s+(?P<y>(?:19|20)\d{2})(?!\d)" + _TIME + _ZONE),
+    re.compile(
+        r"(?<!\d)(?P<d>\d{1,2})\s+(?P<mon>" + _MONTHS + r")(?![a-z])\.?,?\s+(?P<y>(?:19|20)\d{2})(?!\d)" + _NAMED_ZONE_REFUSED
+    ),
 ]
 _MONTH_FIRST = _ABSOLUTE[2]
 # Month and day without a year (03-31 13:17, 3月31日 13:17): the year is the fetch year, or the one
 # before when that would put the article in the future.
 _NO_YEAR = re.compile(
-    r"(?<![\d年])(?<!\d\d\d[-/.])(?P<m>\d{1,2})\s*(?:[-/]|月)\s*(?P<d>\d{1,2})\s*[日号號]?\s+"
+    r"(?<![\d年])(?<!\d\d\d[-/.])(?P<m>\d{1,2})\s*(?:[-/]|月)\s*(?P<d>\d{1,2})\s*[日号號]?\s++"
     + _MERIDIEM
     + r"(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?"
 )
 _AGO = re.compile(
-    r"(?P<n>\d+|半|一|两|兩|几|幾)\s*(?:个|個)?\s*(?P<unit>秒|分钟|分鐘|分|小时|小時|钟头|鐘頭|天|日|周|週|星期|个月|個月|月|年)\s*(?:之)?前"
+    r"(?P<n>\d+|半|一|两|兩|几|幾)\s*+(?:个|個)?\s*+(?P<unit>秒|分钟|分鐘|分|小时|小時|钟头|鐘頭|天|日|周|週|星期|个月|個月|月|年)\s*(?:之)?前"
 )
 _DAY_WORD = re.compile(
     r"(?P<word>今天|今日|昨天|昨日|前天|前日)\s*(?:"
@@ -119,7 +128,7 @@ def zone(name: str) -> tzinfo:
 
 
 def _offset(text: str) -> tzinfo:
-    if text == "Z":
+    if text in ("Z", "UTC", "GMT"):
         return UTC
     sign = -1 if text[0] == "-" else 1
     digits = text[1:].replace(":", "")
@@ -160,9 +169,9 @@ def _build(
 ) -> datetime | None:
     try:
         moment = datetime(y, m, d, int(hh or 0), int(mm or 0), int(ss or 0))
+        return moment.replace(tzinfo=_offset(zone_text) if zone_text else tz)
     except ValueError:
-        return None
-    return moment.replace(tzinfo=_offset(zone_text) if zone_text else tz)
+        return None  # no such day or hour, or an offset of a day or more (+99:99)
 
 
 def parse_time(
@@ -226,16 +235,18 @@ def _absolute(text: str, tz: tzinfo) -> datetime | None:
             hour = _hour(g)
             year = int(g["y"]) if g.get("y") else 1911 + int(g.get("roc") or g["roc3"])
             month = _MONTH_NUMBERS[g["mon"][:3]] if g.get("mon") else int(g["m"])
-            found = _build(tz, year, month, int(g["d"]), hour, g.get("M"), g.get("S"), g.get("Z"))
+            minute = g.get("M") or g.get("M2")
+            found = _build(tz, year, month, int(g["d"]), hour, minute, g.get("S"), g.get("Z"))
             if found is None and pattern is _MONTH_FIRST and int(g["m"]) > 12:
                 # 31/03/2025: no month 31, so the day comes first (as most of the world prints it).
-                found = _build(tz, year, int(g["d"]), int(g["m"]), hour, g.get("M"), g.get("S"), g.get("Z"))
+                found = _build(tz, year, int(g["d"]), int(g["m"]), hour, minute, g.get("S"), g.get("Z"))
             if found:
                 return found
     return None
 
 
-_AFTERNOON = frozenset({"下午", "晚上", "晚间", "晚間", "夜间", "夜間", "傍晚"})
+_AFTERNOON = frozenset({"下午", "傍晚"})
+_NIGHT = frozenset({"晚上", "晚间", "晚間", "夜间", "夜間"})
 _MORNING = frozenset({"上午", "凌晨", "早上", "早晨", "清晨"})
 
 
@@ -247,6 +258,9 @@ def _hour(g: dict[str, str | None]) -> str | None:
         return hour
     h = int(hour)
     letters = marker.replace(".", "").lower()
+    if marker in _NIGHT:
+        # 晚上8点 is 20:00; 晚上12点 is midnight and 晚上1点 one in the morning.
+        return str(0 if h == 12 else h if h < 5 else h + 12 if h < 12 else h)
     if marker in _AFTERNOON or letters == "pm":
         return str(h + 12 if h < 12 else h)
     if marker == "中午":

@@ -18,7 +18,7 @@ _SUFFIX_SEPARATORS = re.compile(r"\s*(?:\s[-–—|]\s|--|_|\||｜|—|–|::)\s
 # A site or channel name after a hyphen with no spaces ("…洛克菲勒”-搜狐财经"): only names that
 # end like one, since a bare hyphen also joins words of a headline ("中国-东盟博览会开幕").
 _BARE_HYPHEN_SUFFIX = re.compile(
-    r"(?<=[^\x00-\x7f\s])-[\u4e00-\u9fff]{1,10}"
+    r"(?<=[^A-Za-z0-9\s])-[\u4e00-\u9fff]{1,10}"
     r"(?:网|網|在线|在線|新闻|新聞|频道|頻道|财经|財經|日报|日報|晚报|晚報|时报|時報|官网|官網|门户|門戶|资讯|資訊|首页|首頁)$"
 )
 # A label in front of a byline or source line: 作者:, 来源：, 責任編輯:, By …

@@ -30,8 +30,11 @@ TINY_BODY_CHARS = 80
 _ARTICLE_META = frozenset({"article:published_time", "og:article:published_time", "datePublished", "pubdate", "publishdate"})
 # A menu written as one line: its entries between spaces or separators.
 _PIECES = re.compile(r"[\s|｜·•/]+")
-# A list's heading: short, no sentence punctuation.
-_LIST_HEADING = re.compile(r"[^，。！？；,.!?;]{1,12}[:：]?")
+# A list's heading: short, no sentence punctuation or digits, a list's words (not a notice's
+# closing date or its 附件).
+_LIST_HEADING = re.compile(
+    r"(?=[^，。！？；,.!?;\d]{1,12}[:：]?$).*(?:更多|热门|熱門|排行|推荐|推薦|相关|相關|阅读|閱讀|最新|精彩|专题|專題|快讯|快訊|新闻|新聞|资讯|資訊).*"
+)
 _COUNTED = re.compile(r"[^\u4e00-\u9fff\u3400-\u4dbfA-Za-z0-9]+")
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from itertools import islice
+from urllib.parse import urlsplit
 
 from lxml import etree
 from parsel import Selector
@@ -417,14 +418,23 @@ def find_after(content: etree._Element | None, excluded: set[etree._Element]) ->
         seen += 1
         if seen > 4:
             break
-        if _count_cjk_or_word(text) < 20 and _is_filler(sibling):
-            continue  # an ad's label, a button: passed over
+        if (
+            _count_cjk_or_word(text) < 20
+            and _is_filler(sibling)
+            and not _is_comments(sibling)
+            and not _OPENS_ELSEWHERE.search(text)
+        ):
+            continue  # an ad's label, a button: passed over (not a comments' or a list's heading)
         if sibling in excluded or is_boilerplate(sibling):
             break
         if not (_is_data_table(sibling, text) or (_same_markup(sibling, block) and _reads_as_text(sibling, text))):
             break
         found.append(sibling)
     return found
+
+
+# Words of a short heading that opens comments or another list, not the article's rest.
+_OPENS_ELSEWHERE = re.compile(r"评论|評論|留言|跟帖|回复|回覆|推荐|推薦|相关|相關|阅读|閱讀|热门|熱門|排行|更多")
 
 
 def _is_filler(block: etree._Element) -> bool:
@@ -616,7 +626,7 @@ def drop_boilerplate_lines(paragraphs: Iterable[str], title: str | None = None) 
     while i < len(lines):
         line = lines[i]
         i += 1
-        if RELATED_HEADINGS.match(line):
+        if RELATED_HEADINGS.match(line) and not _reads_on(line):
             # 延伸阅读 in the middle of an article: its links, then more text than came before it,
             # mostly in text lines (teasers after a heading alternate a title with a summary).
             resume = i
@@ -637,6 +647,14 @@ def drop_boilerplate_lines(paragraphs: Iterable[str], title: str | None = None) 
         kept.append(line)
         kept_chars += len(line)
     return kept
+
+
+def _reads_on(line: str) -> bool:
+    """True for a sentence that opens with a related heading's words ("为你推荐几条小众线路：…。"),
+    not the heading: longer, no colon or separator right after the words, and a full stop."""
+    found = RELATED_HEADINGS.match(line)
+    rest = line[found.end() :] if found else line
+    return len(line) > 20 and not re.match(r"\s*[:：|｜>》\]】]", rest) and bool(_SENTENCE_END.search(rest))
 
 
 _RIGHTS_OPENING = re.compile(r"^[【\[（(]?\s*(?:版权|版權|copyright)", re.I)
@@ -699,9 +717,9 @@ def find_title(sel: Selector, strip_suffix: bool = False) -> str | None:
     page_title = clean_text(next((text for el in doc.iter("title") for text in _text_nodes(el)), None))
     strip = strip_generic_suffix if strip_suffix else (lambda title: title)
     og = clean_optional(_first_attr(doc.iter("meta"), "content", property="og:title"))
-    h1s = [text_of(h) for h in doc.iter("h1")]
+    h1s = [text_of(h) for h in doc.iter("h1") if not _is_logo(h)]
     opening = _opening_heading(h1s, h1s, page_title, og) or _opening_heading(
-        (text_of(h) for h in doc.iter("h2")), h1s, page_title, og, shortest=4
+        (text_of(h) for h in doc.iter("h2") if not _is_logo(h)), h1s, page_title, og, shortest=4
     )
     for entry in json_ld(sel):
         headline = clean_optional(entry.get("headline") if isinstance(entry.get("headline"), str) else None)
@@ -719,6 +737,18 @@ def find_title(sel: Selector, strip_suffix: bool = False) -> str | None:
         if h1 and len(h1) >= 6:
             return strip(h1)
     return strip(page_title) or strip(_metadata_title(sel, doc) or "") or None
+
+
+_HOME_PATHS = frozenset({"", "/", "/index.html", "/index.htm", "/index.shtml", "/index.php", "/default.htm", "/default.aspx"})
+
+
+def _is_logo(heading: etree._Element) -> bool:
+    """True for a heading that is a link to the site's home page and nothing else: the logo
+    (``<h1><a href="/">示例网</a></h1>``), which opens a "site - headline" title but is no headline."""
+    links = list(heading.iter("a"))
+    if len(links) != 1 or text_of(links[0]) != text_of(heading):
+        return False
+    return urlsplit(links[0].get("href") or "").path in _HOME_PATHS
 
 
 # Other metadata that names a page's title, for a page with no <title>, og:title or headline.
@@ -843,8 +873,7 @@ def find_time(
     script = None
     if meta is None and not (candidates and candidates[0][0] >= bylines.STRONG_TIME):
         # Read only when the page's own evidence is weak: each costs a walk of the whole page.
-        meta = _microdata_time(_document(sel))
-        script = times.script_time(_document(sel)) if meta is None else None
+        script = _microdata_time(_document(sel)) or times.script_time(_document(sel))
     found = times.decide(meta, candidates, fallback_line, url, htmldate, now, tz, script)
     if found and (found == fallback_line or any(found == text for _, text in candidates)):
         return _time_element_text(sel, found)
@@ -868,9 +897,16 @@ def _only_foreign_day(outline: list[bylines.Line], day: date, now: datetime | No
 
 
 def _microdata_time(doc: etree._Element | None) -> str | None:
-    """The time of a shown element marked as the publication's by microdata:
-    ``<span itemprop="datePublished" content="…">2024年5月20日</span>``."""
+    """The time of a shown element marked as the publication's by microdata,
+    ``<span itemprop="datePublished" content="…">2024年5月20日</span>``: not inside a comment, a
+    related list or another boilerplate block, nor in an item that is no article (a Comment's)."""
     for el in _DATE_PUBLISHED(doc) if doc is not None else ():
+        scope = next((a for a in el.iterancestors() if a.get("itemscope") is not None), None)
+        itemtype = (scope.get("itemtype") or "") if scope is not None else ""
+        if itemtype and not any(itemtype.rstrip("/").endswith("/" + kind) for kind in ARTICLE_TYPES):
+            continue
+        if any(is_boilerplate(a) or _is_comments(a) for a in el.iterancestors()):
+            continue
         value = el.get("content") or el.get("datetime") or text_of(el)
         if value and parse_time(value, fallback=False):
             return value.strip()

@@ -50,10 +50,12 @@ def url_date(url: str | None) -> date | None:
 # ``var ct = "1659274471"``): its key names a publication, and its value is a date-time or a Unix time.
 _SCRIPT_TIME = re.compile(
     r"""(?<![A-Za-z0-9_$])["']?(?P<key>(?:first_?)?publish(?:ed)?_?(?:time|date|at)|pub_?(?:time|date)|date_?published|"""
-    r"""release_?(?:time|date)|news_?time|post_?(?:time|date)|(?<=var )ct)["']?\s*[:=]\s*["']?"""
-    r"""(?P<value>\d{10}(?:\d{3})?(?![\d.])|(?:19|20)\d{2}[-/年]\d{1,2}[-/月]\d{1,2}[^"'<>,;}\n\\]{0,20})""",
+    r"""release_?(?:time|date)|news_?time)["']?\s*[:=]\s*"""
+    r"""(?:["']?(?P<unix>\d{10}(?:\d{3})?)(?![\d.])|["'](?P<value>(?:19|20)\d{2}[-/年]\d{1,2}[-/月]\d{1,2}[^"'<>,;}\n\\]{0,20})["'])""",
     re.IGNORECASE,
 )
+# WeChat's older pages: var ct = "1659274471";
+_SCRIPT_CT = re.compile(r"""\bvar\s+ct\s*=\s*["'](?P<unix>\d{10})["']""")
 # WeChat sets its #publish_time element from a Unix time passed beside it: e(0,"1659274471",0,
 # document.getElementById("publish_time")).
 _SCRIPT_TIME_FOR_ELEMENT = re.compile(
@@ -72,15 +74,26 @@ def script_time(root: etree._Element | None) -> str | None:
         kind = (script.get("type") or "").lower()
         if "ld+json" in kind or not script.text:
             continue
-        found = _SCRIPT_TIME_FOR_ELEMENT.search(script.text)
+        # JSON written by PHP escapes its slashes: "2022\/06\/02 09:52:19".
+        text = script.text.replace("\\/", "/")
+        found = _SCRIPT_TIME_FOR_ELEMENT.search(text) or _SCRIPT_CT.search(text)
         if found:
-            return found["value"]
-        for match in _SCRIPT_TIME.finditer(script.text):
-            by_key.setdefault(match["key"].lower().replace("_", ""), []).append(match["value"].strip())
+            return found.group(1)
+        for match in _SCRIPT_TIME.finditer(text):
+            value = (match["unix"] or match["value"]).strip()
+            by_key.setdefault(match["key"].lower().replace("_", ""), []).append(value)
     for values in by_key.values():
         if len(set(values)) == 1 and parse_time(values[0], fallback=False):
             return values[0]
     return None
+
+
+def _same_month(line: str | None, day: date, now: datetime) -> bool:
+    """True without a year-and-month line, or when ``day`` falls in the month it shows."""
+    if not line:
+        return True
+    shown = parse_time(line, now=now)
+    return shown is None or (shown.year, shown.month) == (day.year, day.month)
 
 
 def htmldate_day(root: etree._Element | None, url: str | None, now: datetime) -> date | None:
@@ -152,11 +165,6 @@ def decide(
     best = candidates[0] if candidates else None
     strong = best is not None and best[0] >= STRONG_TIME
     meta_day = day(meta)
-    if meta_day is None and script is not None:
-        # Weaker than metadata: a script's key may belong to a version or a widget, not the article.
-        script_day = day(script)
-        if script_day is not None and (best is None or day(best[1]) == script_day):
-            meta, meta_day = script, script_day
     asked: dict[str, date | None] = {}
 
     def confirmations() -> set[date]:
@@ -166,6 +174,18 @@ def decide(
             # The address is read first: it costs nothing, and htmldate itself trusts it.
             asked["htmldate"] = htmldate()
         return {d for d in asked.values() if d is not None}
+
+    if meta_day is None and script is not None:
+        # Weaker than metadata: a script's key or a microdata mark may belong to a version, a
+        # widget or a comment. It is taken where it agrees with the best line shown, or, with no
+        # line shown, where the address, htmldate and a year-and-month line do not contradict it.
+        script_day = day(script)
+        if script_day is not None and (
+            day(best[1]) == script_day
+            if best is not None
+            else (not confirmations() or script_day in confirmations()) and _same_month(fallback_line, script_day, now)
+        ):
+            meta, meta_day = script, script_day
 
     if meta_day is not None:
         if best is None:
