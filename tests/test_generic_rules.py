@@ -62,6 +62,12 @@ def article(meta: str = "", after: str = "", head: str = "", title: str = "城�
             "<h1>凤凰网</h1><h1>国务院常务会议部署稳就业举措</h1>",
             "国务院常务会议部署稳就业举措",
         ),
+        # A logo (a heading that is only a link home) opens "site - headline" titles: no headline.
+        (
+            "<title>示例网 - 全市经济运行总体平稳</title>",
+            "<h1><a href='/'>示例网</a></h1>",
+            "示例网 - 全市经济运行总体平稳",
+        ),  # cut later
         # A JSON-LD headline the title does not hold loses to the heading that opens it.
         (
             '<title>金锺国 - 维基百科，自由的百科全书</title><script type="application/ld+json">{"headline":"韩国男艺人"}</script>',

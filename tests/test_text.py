@@ -60,6 +60,9 @@ def test_strip_site_suffix(title, suffixes, expected):
         ("2025中国-东盟博览会开幕", "2025中国-东盟博览会开幕"),
         ("COVID-19疫情防控新闻网", "COVID-19疫情防控新闻网"),
         ("新闻-新浪网", "新闻-新浪网"),
+        # After a headline that ends in a sign or a bracket ("6.1%", "（图）") too.
+        ("一季度GDP增长6.1%-示例网-专业财经门户", "一季度GDP增长6.1%"),
+        ("市民游园赏花（图）-示例网", "市民游园赏花（图）"),
     ],
 )
 def test_strip_generic_suffix(title, expected):
