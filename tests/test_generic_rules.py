@@ -434,3 +434,28 @@ def test_a_sentence_that_opens_with_a_related_headings_words_is_text():
     page = article().replace("<div class='article-content'>", f"<div class='article-content'><p>{line}</p>")
     body = extract(page)["body"].split("\n")
     assert body[0] == line and body[-1].startswith("第5段")
+
+
+@pytest.mark.parametrize(
+    ("meta", "deck"),
+    [
+        # A newspaper's 副题 under the headline, marked as such: the first line of the body.
+        ("<p class='subtitle'>去年改造户用卫生厕所4.66万座</p>", "去年改造户用卫生厕所4.66万座"),
+        ("<p id='SubTitle'>去年改造户用卫生厕所4.66万座</p>", "去年改造户用卫生厕所4.66万座"),
+        # A byline or a date under the headline is none, even so marked.
+        ("<p class='subtitle'>来源：示例日报 2025-03-31</p>", None),
+        ("<p class='sub-title'><a href='/zt/1'>城市更新专题</a></p>", None),
+    ],
+)
+def test_a_headlines_subtitle_is_body(meta, deck):
+    """generic.find_deck (issue 19, third round: fold 3)."""
+    body = extract(article(meta=meta))["body"].split("\n")
+    assert body[0] == (deck or body[0]) and (body[0] == deck) == bool(deck)
+    assert body[1 if deck else 0].startswith("第1段")
+
+
+def test_a_headline_broken_over_lines_or_a_button_in_it_is_no_subtitle():
+    page = article().replace(
+        "<h1>城市更新让老街区焕发新活力</h1>", "<h1>城市更新让<br>老街区焕发新活力<span class='tts'>播报文章</span></h1>"
+    )
+    assert extract(page)["body"].startswith("第1段")

@@ -290,7 +290,8 @@ class Rules:
         if not self.body_css:
             lead = [line for el in page.lead for line in lines(el, page.skip)]
             after = [line for el in page.after for line in lines(el, page.skip)]
-            paragraphs = lead + paragraphs + after if lead or after else paragraphs
+            deck = [line for line in generic.find_deck(page.sel, page.title) if line not in paragraphs and line not in lead]
+            paragraphs = deck + lead + paragraphs + after if deck or lead or after else paragraphs
             paragraphs = generic.drop_boilerplate_lines(paragraphs, page.title)
         return paragraphs
 
