@@ -325,7 +325,7 @@ def _table(rows: int, linked: bool = False) -> str:
     ],
 )
 def test_a_data_table_after_the_text_is_body(after, kept):
-    """generic.find_table_after (issue 19, folds 3-4): a notice's table set apart after its text."""
+    """generic.find_after (issue 19, folds 3-4): a notice's table set apart after its text."""
     page = article().replace("<div class='article-content'>", "<table><tr><td><table><tr><td class='article-content'>")
     page = page.replace("</p></div></div>", f"</p></td></tr></table>{after}</td></tr></table></div>")
     body = extract(page)["body"]

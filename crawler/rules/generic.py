@@ -369,9 +369,9 @@ def find_deck(sel: Selector, title: str | None) -> list[str]:
     doc = _document(sel)
     if doc is None or not title:
         return []
-    heading = next((h for h in doc.iter("h1", "h2") if title in (text_of(h) or "")), None)
-    if heading is None:
-        return []
+    heading = title_element(sel, title)
+    if heading is None or title not in (text_of(heading) or ""):
+        return []  # title_element's last resort, the first h1, need not hold the headline
     found: list[str] = []
     before = [el for el in islice(heading.itersiblings(preceding=True), 2) if _marked_deck(el)]
     after = [el for el in islice(heading.itersiblings(), 2) if _marked_deck(el)]
@@ -433,13 +433,7 @@ def find_lead(content: etree._Element | None, excluded: set[etree._Element]) -> 
         seen += 1
         if seen > 4:
             break
-        chars = _count_cjk_or_word(text)
-        if (
-            chars >= 40
-            and _link_chars(sibling) <= 0.2 * len(text)
-            and len(_SENTENCE_PUNCT.findall(text)) >= 3
-            and _SENTENCE_END.search(text)
-        ):
+        if _reads_as_text(sibling, text):
             found.append(sibling)
     found.reverse()
     return found
@@ -956,6 +950,9 @@ def _only_foreign_day(outline: list[bylines.Line], day: date, now: datetime | No
     return foreign
 
 
+_DATE_PUBLISHED = etree.XPath("//body//*[@itemprop='datePublished']")
+
+
 def _microdata_time(doc: etree._Element | None) -> str | None:
     """The time of a shown element marked as the publication's by microdata,
     ``<span itemprop="datePublished" content="…">2024年5月20日</span>``: not inside a comment, a
@@ -1069,11 +1066,8 @@ def find_author(sel: Selector, outline: list[bylines.Line], title: str | None) -
 
 
 # Class or id words of the element that shows an article's author (<span class="author">张三</span>).
-_AUTHOR_TOKENS = frozenset({"author", "authors", "byline", "writer", "reporter", "article-author", "author-name"})
+_AUTHOR_TOKENS = frozenset({"author", "authors", "byline", "writer", "reporter"})
 _AUTHOR_LABEL = re.compile(r"^(?:作者|记者|記者|文|撰文|by)\s*[:：|｜/]?\s*", re.I)
-
-
-_DATE_PUBLISHED = etree.XPath("//body//*[@itemprop='datePublished']")
 
 
 def _marked_author(doc: etree._Element, headline: etree._Element | None) -> str | None:

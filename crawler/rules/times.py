@@ -141,8 +141,10 @@ def decide(
     """The raw text of the article's time, from the metadata's time ``meta``, the scored visible
     ``candidates`` (best first), a line with only a year and month ``fallback_line``, the
     address ``url`` and ``htmldate`` (called only when the others are weak or disagree); days are
-    compared in the site's timezone ``tz``. A time in the page's scripts ``script`` counts as
-    metadata where the page has none and shows no time of another day.
+    compared in the site's timezone ``tz``. ``script``, a weaker time (the page's scripts' or
+    microdata's), counts as metadata where the page has none and it agrees with the best line
+    shown, or, with none shown, where the address, htmldate and a year-and-month line do not
+    contradict it.
 
     Strong evidence decides alone: the metadata's time when no strong visible line contradicts it,
     or a labelled line near the headline (unless the address's date names another candidate's
